@@ -1,0 +1,3 @@
+"""opentalk-sched: a calendar scheduling engine (see README.md)."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,598 @@
+"""Recurrence rules (RRULE / EXRULE, RFC 5545 §3.3.10): parsing and iteration.
+
+:class:`RRule` is the parsed rule, plain data that prints back to its canonical text.
+:class:`RuleIterator` expands one rule against a DTSTART in *wall time* (naive
+datetimes, or dates for an all-day series). It works period by period (the year, the
+month, the WKST-aligned week, the day, ...) and computes the index of the first period
+of a window arithmetically, so the cost of a window query does not depend on how far
+the window is from DTSTART. Rules with COUNT are the exception: they must be counted
+from DTSTART, and :class:`~opentalk_sched.core.series.Series` caches their finite
+expansion once.
+
+    >>> from datetime import datetime
+    >>> rule = RRule.parse("FREQ=MONTHLY;BYDAY=-1FR;COUNT=3")
+    >>> it = RuleIterator(rule, datetime(2021, 11, 26, 21, 30))
+    >>> [d.date().isoformat() for d in it.between(datetime(2021, 11, 1), datetime(2022, 2, 1))]
+    ['2021-12-31', '2022-01-28']
+
+(``between`` never yields DTSTART itself: the recurrence set adds it, SPEC §1.)
+
+Readings this project follows where libraries differ (SPEC §1):
+
+* parts missing from the rule are taken from DTSTART: ``YEARLY;BYMONTHDAY=16`` without
+  BYMONTH repeats in DTSTART's month only; ``YEARLY;BYWEEKNO=..`` without BYDAY takes
+  DTSTART's weekday; MONTHLY without BYDAY/BYMONTHDAY takes DTSTART's day of month;
+* BYHOUR/BYMINUTE/BYSECOND are ignored on a DATE series;
+* BYSETPOS selects within each whole period of the FREQ, a WKST-aligned week included;
+* invalid dates (Feb 30, day 31 of a short month) are skipped, never clamped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Iterator
+
+from .errors import InvalidRecurrence
+
+FREQS = ("YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY", "MINUTELY", "SECONDLY")
+YEARLY, MONTHLY, WEEKLY, DAILY, HOURLY, MINUTELY, SECONDLY = range(7)
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+_INT_PARTS = {
+    # name: (attribute, low, high, allow_negative)
+    "BYSECOND": ("bysecond", 0, 60, False),
+    "BYMINUTE": ("byminute", 0, 59, False),
+    "BYHOUR": ("byhour", 0, 23, False),
+    "BYMONTHDAY": ("bymonthday", 1, 31, True),
+    "BYYEARDAY": ("byyearday", 1, 366, True),
+    "BYWEEKNO": ("byweekno", 1, 53, True),
+    "BYMONTH": ("bymonth", 1, 12, False),
+    "BYSETPOS": ("bysetpos", 1, 366, True),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RRule:
+    """A parsed RRULE/EXRULE value.
+
+    ``freq`` is an index into :data:`FREQS`; ``byday`` holds ``(ordinal, weekday)``
+    pairs with ordinal 0 for "every" and weekday 0 = Monday; ``until`` is a ``date``, a
+    naive ``datetime`` (floating / the series' zone) or an aware one (UTC), exactly as
+    written. Use :meth:`parse` to build one from text and ``str()`` to print it.
+    """
+
+    freq: int
+    interval: int = 1
+    count: int | None = None
+    until: date | datetime | None = None
+    bysecond: tuple[int, ...] = ()
+    byminute: tuple[int, ...] = ()
+    byhour: tuple[int, ...] = ()
+    byday: tuple[tuple[int, int], ...] = ()
+    bymonthday: tuple[int, ...] = ()
+    byyearday: tuple[int, ...] = ()
+    byweekno: tuple[int, ...] = ()
+    bymonth: tuple[int, ...] = ()
+    bysetpos: tuple[int, ...] = ()
+    wkst: int = 0
+
+    @property
+    def freq_name(self) -> str:
+        return FREQS[self.freq]
+
+    @classmethod
+    def parse(cls, text: str) -> "RRule":
+        """Parse an RRULE value such as ``FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20250101T000000Z``.
+
+        A leading ``RRULE:`` is accepted. Raises :class:`InvalidRecurrence` with codes
+        ``missing_freq``, ``unknown_freq``, ``invalid_part`` (unknown or repeated part,
+        bad number, value out of range), ``invalid_until`` or ``count_and_until``;
+        ``field`` is ``RRULE`` and ``value`` the whole text.
+        """
+        raw = text.strip()
+        body = raw[6:] if raw.upper().startswith("RRULE:") else raw
+        kw: dict = {}
+        seen: set[str] = set()
+
+        def fail(code: str, message: str) -> InvalidRecurrence:
+            return InvalidRecurrence(message, code=code, field="RRULE", value=raw)
+
+        for part in filter(None, body.split(";")):
+            name, sep, value = part.partition("=")
+            name = name.strip().upper()
+            value = value.strip()
+            if not sep or not value:
+                raise fail("invalid_part", f"rule part {part!r} has no value")
+            if name in seen:
+                raise fail("invalid_part", f"rule part {name} is repeated")
+            seen.add(name)
+            try:
+                if name == "FREQ":
+                    if value.upper() not in FREQS:
+                        raise fail("unknown_freq", f"unknown FREQ {value!r}")
+                    kw["freq"] = FREQS.index(value.upper())
+                elif name == "INTERVAL":
+                    kw["interval"] = int(value)
+                    if kw["interval"] < 1:
+                        raise fail("invalid_part", "INTERVAL must be a positive integer")
+                elif name == "COUNT":
+                    kw["count"] = int(value)
+                    if kw["count"] < 1:
+                        raise fail("invalid_part", "COUNT must be a positive integer")
+                elif name == "UNTIL":
+                    kw["until"] = parse_date_or_datetime(value)
+                elif name == "WKST":
+                    kw["wkst"] = WEEKDAYS.index(value.upper())
+                elif name == "BYDAY":
+                    kw["byday"] = tuple(_parse_weekday(v) for v in value.split(","))
+                elif name in _INT_PARTS:
+                    attr, low, high, negative = _INT_PARTS[name]
+                    numbers = tuple(int(v) for v in value.split(","))
+                    for n in numbers:
+                        if not (low <= abs(n) <= high) or (n < 0 and not negative) or (n == 0 and low > 0):
+                            raise fail("invalid_part", f"{name} value {n} is out of range")
+                    kw[attr] = numbers
+                elif name.startswith("X-"):
+                    continue
+                else:
+                    raise fail("invalid_part", f"unknown rule part {name}")
+            except InvalidRecurrence:
+                raise
+            except ValueError as exc:
+                code = "invalid_until" if name == "UNTIL" else "invalid_part"
+                raise fail(code, f"bad value for {name}: {value!r}") from exc
+        if "freq" not in kw:
+            raise fail("missing_freq", "the rule has no FREQ")
+        if "count" in kw and "until" in kw:
+            raise fail("count_and_until", "COUNT and UNTIL must not both be set")
+        return cls(**kw)
+
+    def __str__(self) -> str:
+        parts = [f"FREQ={FREQS[self.freq]}"]
+        if self.interval != 1:
+            parts.append(f"INTERVAL={self.interval}")
+        if self.count is not None:
+            parts.append(f"COUNT={self.count}")
+        if self.until is not None:
+            parts.append(f"UNTIL={format_date_or_datetime(self.until)}")
+        for name, (attr, *_rest) in _INT_PARTS.items():
+            if name == "BYSETPOS":
+                continue
+            values = getattr(self, attr)
+            if values:
+                parts.append(f"{name}={','.join(map(str, values))}")
+        if self.byday:
+            days = ",".join(f"{n if n else ''}{WEEKDAYS[wd]}" for n, wd in self.byday)
+            parts.append(f"BYDAY={days}")
+        if self.bysetpos:
+            parts.append(f"BYSETPOS={','.join(map(str, self.bysetpos))}")
+        if self.wkst:
+            parts.append(f"WKST={WEEKDAYS[self.wkst]}")
+        return ";".join(parts)
+
+
+def _parse_weekday(text: str) -> tuple[int, int]:
+    text = text.strip().upper()
+    code = text[-2:]
+    if code not in WEEKDAYS:
+        raise ValueError(text)
+    ordinal = int(text[:-2]) if text[:-2] not in ("", "+") else 0
+    if abs(ordinal) > 53:
+        raise ValueError(text)
+    return ordinal, WEEKDAYS.index(code)
+
+
+def parse_date_or_datetime(value: str) -> date | datetime:
+    """``YYYYMMDD`` → date; ``YYYYMMDDTHHMMSS`` → naive datetime; with ``Z`` → UTC-aware.
+
+    Raises ``ValueError`` on anything else (callers wrap it in a typed error).
+    """
+    from .model import UTC
+
+    v = value.strip()
+    if len(v) == 8 and v.isdigit():
+        return date(int(v[:4]), int(v[4:6]), int(v[6:8]))
+    utc = v.endswith("Z") or v.endswith("z")
+    if utc:
+        v = v[:-1]
+    if len(v) != 15 or v[8] not in "Tt" or not (v[:8] + v[9:]).isdigit():
+        raise ValueError(value)
+    second = min(int(v[13:15]), 59)  # a leap second reads as :59
+    dt = datetime(int(v[:4]), int(v[4:6]), int(v[6:8]), int(v[9:11]), int(v[11:13]), second)
+    return dt.replace(tzinfo=UTC) if utc else dt
+
+
+def format_date_or_datetime(value: date | datetime) -> str:
+    """Inverse of :func:`parse_date_or_datetime` (aware values are printed in UTC)."""
+    from .model import UTC
+
+    if not isinstance(value, datetime):
+        return value.strftime("%Y%m%d")
+    if value.tzinfo is not None:
+        return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return value.strftime("%Y%m%dT%H%M%S")
+
+
+# ---------------------------------------------------------------------------------
+# iteration
+
+
+def _days_in_month(year: int, month: int) -> int:
+    if month == 12:
+        return 31
+    return (date(year, month + 1, 1) - date(year, month, 1)).days
+
+
+def _week1_start(year: int, wkst: int) -> int:
+    """Ordinal of the first day of week 1 of ``year``: the WKST-aligned week holding Jan 4."""
+    jan4 = date(year, 1, 4)
+    return jan4.toordinal() - ((jan4.weekday() - wkst) % 7)
+
+
+class RuleIterator:
+    """Expands one :class:`RRule` from a DTSTART, in wall time.
+
+    ``dtstart`` is a naive datetime (wall time in the series' zone, or floating) or a
+    date for an all-day series. ``until`` overrides the rule's UNTIL with a value already
+    converted to that wall time (the series does the zone work); by default the rule's
+    own UNTIL is used as written. :meth:`between` yields the occurrences ``t`` with
+    ``lo <= t < hi`` and ``t > dtstart`` in order, without COUNT (the caller counts).
+
+    Raises :class:`InvalidRecurrence` (``freq_needs_time``) for an HOURLY, MINUTELY or
+    SECONDLY rule on a DATE series.
+    """
+
+    __slots__ = (
+        "rule", "dtstart", "is_date", "until", "freq", "interval", "p0", "times",
+        "day_ok", "setpos", "byhour", "byminute", "bysecond", "_month_days",
+        "_weekday_only", "_yearly_plan",
+    )
+
+    def __init__(self, rule: RRule, dtstart: date | datetime, until: date | datetime | None = ...) -> None:
+        self.rule = rule
+        self.dtstart = dtstart
+        self.is_date = not isinstance(dtstart, datetime)
+        self.freq = rule.freq
+        self.interval = rule.interval
+        if self.is_date and rule.freq > DAILY:
+            raise InvalidRecurrence(
+                f"FREQ={rule.freq_name} needs a DATE-TIME DTSTART",
+                code="freq_needs_time", field="RRULE", value=str(rule),
+            )
+        if until is ...:
+            until = rule.until
+            if until is not None and isinstance(until, datetime) and until.tzinfo is not None:
+                until = until.replace(tzinfo=None)  # UTC read as wall time; series converts properly
+        if until is not None:
+            if self.is_date and isinstance(until, datetime):
+                until = until.date()
+            elif not self.is_date and not isinstance(until, datetime):
+                until = datetime.combine(until, datetime.max.time())  # a DATE UNTIL covers its day
+        self.until = until
+        self._plan()
+        start_day = dtstart.toordinal()
+        self.p0 = self._period_of_day(start_day) if rule.freq <= DAILY else self._subdaily_index(dtstart)
+
+    # -- set-up ----------------------------------------------------------------------
+
+    def _plan(self) -> None:
+        r, s = self.rule, self.dtstart
+        byday = r.byday
+        bymonthday = r.bymonthday
+        bymonth = r.bymonth
+        freq = r.freq
+        if freq == YEARLY:
+            if not (r.byweekno or r.byyearday or r.bymonthday or r.byday):
+                bymonth = bymonth or (s.month,)
+                bymonthday = (s.day,)
+            elif bymonthday and not (bymonth or r.byweekno or r.byyearday):
+                bymonth = (s.month,)  # SPEC §1, case 20
+            elif r.byweekno and not (byday or bymonthday or r.byyearday):
+                byday = ((0, s.weekday()),)
+        elif freq == MONTHLY:
+            if not (bymonthday or byday or r.byyearday):
+                bymonthday = (s.day,)
+        elif freq == WEEKLY:
+            if not byday:
+                byday = ((0, s.weekday()),)
+        # time of day
+        if self.is_date:
+            self.times = (0,)
+            self.byhour = self.byminute = self.bysecond = ()
+        else:
+            hours = r.byhour or ((s.hour,) if freq <= DAILY else ())
+            minutes = r.byminute or ((s.minute,) if freq <= HOURLY else ())
+            seconds = r.bysecond or ((s.second,) if freq <= MINUTELY else ())
+            self.byhour, self.byminute, self.bysecond = (
+                tuple(sorted(set(hours))), tuple(sorted(set(minutes))), tuple(sorted(set(seconds)))
+            )
+            if freq <= DAILY:
+                self.times = tuple(sorted(
+                    h * 3600 + m * 60 + min(sec, 59)
+                    for h in self.byhour for m in self.byminute for sec in self.bysecond
+                ))
+            else:
+                self.times = ()
+        self.setpos = r.bysetpos
+        self.day_ok = self._day_filter(freq, byday, bymonthday, bymonth, r.byyearday, r.byweekno)
+        self._yearly_plan = (byday, bymonthday, bymonth) if freq == YEARLY else None
+
+    def _day_filter(self, freq, byday, bymonthday, bymonth, byyearday, byweekno):
+        """A predicate over day ordinals for the rule's day-level parts, or None."""
+        checks = []
+        months = frozenset(bymonth)
+        if months:
+            checks.append(lambda d: d.month in months)
+        if bymonthday:
+            pos = frozenset(n for n in bymonthday if n > 0)
+            neg = frozenset(n for n in bymonthday if n < 0)
+
+            def monthday(d, pos=pos, neg=neg):
+                if d.day in pos:
+                    return True
+                return bool(neg) and (d.day - _days_in_month(d.year, d.month) - 1) in neg
+            checks.append(monthday)
+        if byyearday:
+            ypos = frozenset(n for n in byyearday if n > 0)
+            yneg = frozenset(n for n in byyearday if n < 0)
+
+            def yearday(d, ypos=ypos, yneg=yneg):
+                yd = d.timetuple().tm_yday
+                if yd in ypos:
+                    return True
+                ylen = 366 if _is_leap(d.year) else 365
+                return bool(yneg) and (yd - ylen - 1) in yneg
+            checks.append(yearday)
+        if byday:
+            plain = frozenset(wd for n, wd in byday if n == 0)
+            ordinals = tuple((n, wd) for n, wd in byday if n != 0)
+            # ordinals count within the month for MONTHLY (and YEARLY with BYMONTH),
+            # within the year for YEARLY; they mean nothing in a week or a day.
+            scope = None
+            if ordinals and freq == MONTHLY:
+                scope = "month"
+            elif ordinals and freq == YEARLY and not byweekno:
+                scope = "month" if bymonth else "year"
+            if scope is None:
+                plain = plain | frozenset(wd for _, wd in ordinals)
+                ordinals = ()
+            def weekday(d, plain=plain, ordinals=ordinals, scope=scope):
+                wd = d.weekday()
+                if wd in plain:
+                    return True
+                if not ordinals:
+                    return False
+                if scope == "month":
+                    index, length = d.day, _days_in_month(d.year, d.month)
+                else:
+                    index, length = d.timetuple().tm_yday, (366 if _is_leap(d.year) else 365)
+                first = (index - 1) // 7 + 1
+                last = -((length - index) // 7 + 1)
+                return (first, wd) in ordinals or (last, wd) in ordinals
+            checks.append(weekday)
+        if byweekno and freq != YEARLY:
+            weeks = frozenset(byweekno)
+            wkst = self.rule.wkst
+
+            def weekno(d, weeks=weeks, wkst=wkst):
+                return _weekno_matches(d, weeks, wkst)
+            checks.append(weekno)
+        self._weekday_only = None
+        if checks and len(checks) == 1 and byday and not (bymonth or bymonthday or byyearday):
+            if not any(n for n, _ in byday) or freq in (WEEKLY, DAILY):
+                self._weekday_only = frozenset(wd for _, wd in byday)
+        if not checks:
+            return None
+        if len(checks) == 1:
+            only = checks[0]
+            return lambda o: only(date.fromordinal(o))
+        return lambda o: all(c(d) for d in (date.fromordinal(o),) for c in checks)
+
+    # -- periods ---------------------------------------------------------------------
+
+    def _period_of_day(self, ordinal: int) -> int:
+        f = self.freq
+        if f == DAILY:
+            return ordinal
+        if f == WEEKLY:
+            return (ordinal - ((date.fromordinal(ordinal).weekday() - self.rule.wkst) % 7)) // 7
+        d = date.fromordinal(ordinal)
+        if f == MONTHLY:
+            return d.year * 12 + d.month - 1
+        return d.year
+
+    def _subdaily_index(self, t: datetime) -> int:
+        base = t.toordinal() * 24 + t.hour
+        if self.freq == HOURLY:
+            return base
+        base = base * 60 + t.minute
+        if self.freq == MINUTELY:
+            return base
+        return base * 60 + t.second
+
+    def _period_days(self, p: int) -> range | list[int]:
+        """Ordinals of the candidate days of day-based period ``p``."""
+        f = self.freq
+        if f == DAILY:
+            return range(p, p + 1)
+        if f == WEEKLY:
+            return range(p * 7, p * 7 + 7)
+        if f == MONTHLY:
+            y, m = divmod(p, 12)
+            first = date(y, m + 1, 1).toordinal()
+            return range(first, first + _days_in_month(y, m + 1))
+        if self.rule.byweekno:
+            w1 = _week1_start(p, self.rule.wkst)
+            nweeks = (_week1_start(p + 1, self.rule.wkst) - w1) // 7
+            days: set[int] = set()
+            for n in self.rule.byweekno:
+                if n > 0 and n <= nweeks:
+                    days.update(range(w1 + 7 * (n - 1), w1 + 7 * n))
+                elif n < 0 and -n <= nweeks:
+                    days.update(range(w1 + 7 * (nweeks + n), w1 + 7 * (nweeks + n + 1)))
+            return sorted(days)
+        first = date(p, 1, 1).toordinal()
+        return range(first, date(p + 1, 1, 1).toordinal())
+
+    def _candidates(self, p: int) -> list:
+        """Sorted occurrences of day-based period ``p`` (before COUNT/UNTIL/DTSTART)."""
+        day_ok = self.day_ok
+        if self.freq == WEEKLY and self._weekday_only is not None:
+            start = p * 7
+            wk0 = date.fromordinal(start).weekday()
+            days = sorted(start + ((wd - wk0) % 7) for wd in self._weekday_only)
+        elif day_ok is None:
+            days = self._period_days(p)
+        else:
+            days = [o for o in self._period_days(p) if day_ok(o)]
+        if not days:
+            return []
+        if self.is_date:
+            out = [date.fromordinal(o) for o in days]
+        else:
+            out = []
+            for o in days:
+                d = date.fromordinal(o)
+                base = datetime(d.year, d.month, d.day)
+                for secs in self.times:
+                    out.append(base + timedelta(seconds=secs) if secs else base)
+        if self.setpos:
+            out = _select_setpos(out, self.setpos)
+        return out
+
+    # -- iteration -------------------------------------------------------------------
+
+    def between(self, lo: date | datetime | None, hi: date | datetime) -> Iterator[date | datetime]:
+        """Occurrences ``t`` with ``lo <= t < hi`` (``lo=None``: from DTSTART) and
+        ``t > dtstart``, ascending, stopping at UNTIL (inclusive). Bounds are wall times of
+        the same kind as DTSTART. COUNT is not applied here."""
+        start = self.dtstart
+        if lo is None or lo < start:
+            lo = start
+        if self.until is not None and self.until < hi:
+            stop, inclusive = self.until, True
+        else:
+            stop, inclusive = hi, False
+        if self.freq <= DAILY:
+            yield from self._between_days(lo, stop, inclusive)
+        else:
+            yield from self._between_subdaily(lo, stop, inclusive)
+
+    def _between_days(self, lo, stop, inclusive):
+        dtstart = self.dtstart
+        interval = self.interval
+        p0 = self.p0
+        p = self._period_of_day(lo.toordinal())
+        if p <= p0:
+            p = p0
+        else:
+            p = p0 + ((p - p0) // interval) * interval
+        stop_day = stop.toordinal()
+        last_p = self._period_of_day(stop_day)
+        if self.freq == YEARLY and self.rule.byweekno:
+            last_p += 1  # week 1 of next year can start in December
+        while p <= last_p:
+            for t in self._candidates(p):
+                if t <= dtstart or t < lo:
+                    continue
+                if t > stop or (t == stop and not inclusive):
+                    return
+                yield t
+            p += interval
+
+    def _between_subdaily(self, lo: datetime, stop: datetime, inclusive: bool):
+        dtstart = self.dtstart
+        freq, interval, p0 = self.freq, self.interval, self.p0
+        unit = (0, 0, 0, 0, 3600, 60, 1)[freq]
+        per_day = 86400 // unit
+        day = lo.toordinal()
+        last_day = stop.toordinal()
+        day_ok = self.day_ok
+        hours = frozenset(self.byhour) if self.byhour else None
+        minutes = self.byminute
+        seconds = self.bysecond
+        minute_set = frozenset(minutes) if minutes else None
+        second_set = frozenset(seconds) if seconds else None
+        while day <= last_day:
+            if day_ok is None or day_ok(day):
+                d = date.fromordinal(day)
+                base = datetime(d.year, d.month, d.day)
+                first_index = day * per_day
+                offset = (p0 - first_index) % interval
+                out = []
+                for i in range(offset, per_day, interval):
+                    secs = i * unit
+                    h, rem = divmod(secs, 3600)
+                    if hours is not None and h not in hours:
+                        continue
+                    if freq == HOURLY:
+                        group = [h * 3600 + m * 60 + min(s, 59) for m in minutes for s in seconds]
+                    elif freq == MINUTELY:
+                        m = rem // 60
+                        if minute_set is not None and m not in minute_set:
+                            continue
+                        group = [h * 3600 + m * 60 + min(s, 59) for s in seconds]
+                    else:
+                        m, s = divmod(rem, 60)
+                        if (minute_set is not None and m not in minute_set) or (
+                            second_set is not None and s not in second_set
+                        ):
+                            continue
+                        group = [secs]
+                    group.sort()
+                    if self.setpos:
+                        group = _select_setpos(group, self.setpos)
+                    out.extend(group)
+                for secs in out:
+                    t = base + timedelta(seconds=secs)
+                    if t <= dtstart or t < lo:
+                        continue
+                    if t > stop or (t == stop and not inclusive):
+                        return
+                    yield t
+            day += 1
+
+    def contains(self, t: date | datetime) -> bool:
+        """True when ``t`` (wall time) is produced by the rule (ignoring COUNT)."""
+        if t == self.dtstart:
+            return True
+        hi = t + (timedelta(days=1) if self.is_date else timedelta(seconds=1))
+        for x in self.between(t, hi):
+            return x == t
+        return False
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def _weekno_matches(d: date, weeks: frozenset, wkst: int) -> bool:
+    o = d.toordinal()
+    y = d.year
+    w1 = _week1_start(y, wkst)
+    if o < w1:
+        y -= 1
+        w1 = _week1_start(y, wkst)
+    elif o >= _week1_start(y + 1, wkst):
+        y += 1
+        w1 = _week1_start(y, wkst)
+    nweeks = (_week1_start(y + 1, wkst) - w1) // 7
+    n = (o - w1) // 7 + 1
+    return n in weeks or (n - nweeks - 1) in weeks
+
+
+def _select_setpos(items: list, setpos: tuple[int, ...]) -> list:
+    n = len(items)
+    chosen = set()
+    for pos in setpos:
+        i = pos - 1 if pos > 0 else n + pos
+        if 0 <= i < n:
+            chosen.add(i)
+    return [items[i] for i in sorted(chosen)]
+
+
+__all__ = [
+    "RRule", "RuleIterator", "FREQS", "WEEKDAYS", "parse_date_or_datetime",
+    "format_date_or_datetime",
+]

@@ -1,0 +1,596 @@
+"""A Series is one event compiled for queries: its occurrences, with exceptions applied.
+
+    >>> from datetime import datetime
+    >>> from zoneinfo import ZoneInfo
+    >>> from opentalk_sched.core import Event, Timing, RecurrenceSet, Series
+    >>> ev = Event.new("Standup", Timing(
+    ...     datetime(2025, 3, 10, 9), datetime(2025, 3, 10, 9, 15), ZoneInfo("Europe/Berlin"),
+    ...     RecurrenceSet.from_lines(["RRULE:FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR"])))
+    >>> s = Series(ev)
+    >>> [i.instance_id for i in s.overlapping(datetime(2025, 3, 30), datetime(2025, 4, 2))]
+    ['20250331T070000Z', '20250401T070000Z']
+
+Query vocabulary (RFC 4791 §9.9 overlap, SPEC §1):
+
+* ``overlapping(start, end)``: every instance [s, e) with ``s < end and e > start``; a
+  zero-length instance matches when ``start <= s < end``; in start order;
+* ``after(instant)`` / ``before(instant)``: the first instance starting strictly after /
+  the last starting strictly before;
+* iteration: every instance in start order (endless for unbounded rules).
+
+Bounds may be dates, naive datetimes or aware datetimes. For a zoned or all-day series a
+date or naive bound is read in ``tz`` (UTC unless given); for a floating series an aware
+bound is converted to wall time in ``tz`` and compared by wall time.
+
+Occurrences are computed in the series' wall time, then placed on the time line
+(:func:`~opentalk_sched.core.zones.to_utc`: DST gap forward, fold earlier). A window
+query starts at the window's period, so its cost does not grow with the distance from
+DTSTART; a rule with COUNT is counted once from DTSTART and cached.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from datetime import date, datetime, timedelta, tzinfo
+from heapq import merge
+from typing import Iterator
+
+from .errors import InvalidEvent
+from .instance_id import format_instance_id
+from .model import UTC, Event, InstanceStatus, Override, Timing
+from .recurrence import RDate
+from .rrule import RuleIterator
+from .zones import midnight, to_utc, to_wall
+
+_DAY = timedelta(days=1)
+_MIN_WALL = datetime(1, 1, 2)
+_MAX_WALL = datetime(9999, 12, 30)
+_NO_END = object()
+
+
+class Instance:
+    """One occurrence of a series with its exceptions applied.
+
+    ``recurrence_id`` is the original start in wall time (date for all-day series);
+    ``start``/``end`` are aware datetimes in the series' zone, naive datetimes for a
+    floating series, dates for an all-day instance; ``start_key``/``end_key`` are the
+    naive UTC (or floating wall) instants used for ordering. ``override`` is the
+    exception that applies, if any. ``instance_id`` is built on first use.
+    """
+
+    __slots__ = ("series", "recurrence_id", "start_key", "end_key", "override", "_range")
+
+    def __init__(self, series: "Series", recurrence_id, start_key, end_key, override, range_override=None):
+        self.series = series
+        self.recurrence_id = recurrence_id
+        self.start_key = start_key
+        self.end_key = end_key
+        self.override = override
+        self._range = range_override
+
+    # identity
+    @property
+    def event(self) -> Event:
+        return self.series.event
+
+    @property
+    def uid(self) -> str:
+        return self.series.event.ical_uid
+
+    @property
+    def instance_id(self) -> str:
+        s = self.series
+        rid = self.recurrence_id
+        if s.all_day or s.floating:
+            return format_instance_id(rid)
+        return format_instance_id(to_utc(rid, s.tz).replace(tzinfo=UTC))
+
+    # what the calendar shows
+    @property
+    def is_all_day(self) -> bool:
+        ov = self.override
+        if ov is not None and ov.is_all_day is not None:
+            return ov.is_all_day
+        return self.series.all_day
+
+    @property
+    def start(self):
+        return self.series.present(self.start_key, self.is_all_day)
+
+    @property
+    def end(self):
+        return self.series.present(self.end_key, self.is_all_day)
+
+    @property
+    def start_utc(self) -> datetime | None:
+        """Aware UTC start (floating instances: ``None``)."""
+        return None if self.series.floating else self.start_key.replace(tzinfo=UTC)
+
+    @property
+    def end_utc(self) -> datetime | None:
+        return None if self.series.floating else self.end_key.replace(tzinfo=UTC)
+
+    @property
+    def title(self) -> str:
+        for ov in (self.override, self._range):
+            if ov is not None and ov.title is not None:
+                return ov.title
+        return self.series.event.title
+
+    @property
+    def description(self) -> str:
+        for ov in (self.override, self._range):
+            if ov is not None and ov.description is not None:
+                return ov.description
+        return self.series.event.description
+
+    @property
+    def status(self) -> InstanceStatus:
+        ov = self.override
+        return InstanceStatus.CANCELLED if ov is not None and ov.cancelled else InstanceStatus.OK
+
+    @property
+    def cancelled(self) -> bool:
+        return self.override is not None and self.override.cancelled
+
+    @property
+    def is_modified(self) -> bool:
+        return self.override is not None or self._range is not None
+
+    def __repr__(self) -> str:
+        return f"<Instance {self.uid} {self.instance_id} {self.start!s}..{self.end!s} {self.status.value}>"
+
+    def __eq__(self, other):
+        return (
+            isinstance(other, Instance) and other.series.event.id == self.series.event.id
+            and other.recurrence_id == self.recurrence_id
+        )
+
+    def __hash__(self):
+        return hash((self.series.event.id, self.recurrence_id))
+
+
+class Series:
+    """One timed event compiled for queries (see the module docstring).
+
+    Raises :class:`InvalidEvent` (``time_independent``) for an event without timing and
+    :class:`~opentalk_sched.core.errors.InvalidRecurrence` for rules that cannot apply
+    to its DTSTART (an HOURLY rule on a DATE series).
+    """
+
+    __slots__ = (
+        "event", "timing", "tz", "all_day", "floating", "dtstart", "_rules", "_counted",
+        "_rdates", "_rdate_ends", "_exkeys", "_exdays", "_exrules", "_overrides",
+        "_moved", "_ranges", "_range_keys", "_duration", "_max_len", "_max_shift",
+        "_span", "_unbounded",
+    )
+
+    def __init__(self, event: Event) -> None:
+        t = event.timing
+        if t is None:
+            raise InvalidEvent("a time-independent event has no instances", code="time_independent")
+        self.event = event
+        self.timing = t
+        self.all_day = t.is_all_day
+        self.floating = t.tz is None and not self.all_day
+        self.tz: tzinfo | None = t.tz if t.tz is not None else (UTC if self.all_day else None)
+        self.dtstart = t.start
+        if self.floating or self.all_day:
+            self._duration = t.end - t.start
+        else:
+            self._duration = self._key(t.end) - self._key(t.start)
+        rs = t.recurrence
+        self._rules: list[RuleIterator] = []
+        self._counted: dict[int, list] = {}
+        self._unbounded = False
+        rdates: list = []
+        ends: dict = {}
+        self._exkeys: set = set()
+        self._exdays: set = set()
+        self._exrules: list[RuleIterator] = []
+        if rs is not None:
+            for rule in rs.rrules:
+                it = RuleIterator(rule, t.start, self._until_wall(rule))
+                self._rules.append(it)
+                if rule.count is None and rule.until is None:
+                    self._unbounded = True
+            self._exrules = [RuleIterator(r, t.start, self._until_wall(r)) for r in rs.exrules]
+            for rd in rs.rdates:
+                wall = self._as_wall(rd.start)
+                rdates.append(wall)
+                if rd.end is not None:
+                    ends[wall] = self._as_wall(rd.end)
+            for ex in rs.exdates:
+                if isinstance(ex, datetime):
+                    if self.all_day:
+                        self._exdays.add(self._as_wall(ex) if ex.tzinfo is None else to_wall(ex, self.tz).date())
+                    else:
+                        self._exkeys.add(self._key(self._as_wall(ex)))
+                else:
+                    if self.all_day:
+                        self._exdays.add(ex)
+                    else:
+                        self._exdays.add(ex)  # a DATE EXDATE removes that local date (SPEC §1)
+        self._rdates = sorted(set(rdates))
+        self._rdate_ends = ends
+        # overrides: exact ones by recurrence id; RANGE=THISANDFUTURE ones in order
+        self._overrides: dict = {}
+        ranges = []
+        for rid, ov in event.overrides.items():
+            rid = self._as_wall(rid)
+            if ov.this_and_future:
+                ranges.append((rid, ov))
+            self._overrides[rid] = ov
+        ranges.sort(key=lambda p: p[0])
+        self._ranges = ranges
+        self._range_keys = [r for r, _ in ranges]
+        self._moved = [(rid, ov) for rid, ov in self._overrides.items() if ov.start is not None]
+        max_len = self._duration
+        for rid, end in ends.items():
+            max_len = max(max_len, self._key(end) - self._key(rid))
+        shift = timedelta(0)
+        for rid, ov in ranges:
+            if ov.start is not None:
+                delta = self._wall_of(ov.start) - rid
+                shift = max(shift, abs(delta))
+                if ov.end is not None:
+                    max_len = max(max_len, self._wall_of(ov.end) - self._wall_of(ov.start))
+        self._max_len = max(max_len, timedelta(0))
+        self._max_shift = shift
+        self._span = None
+
+    # -- conversions -------------------------------------------------------------------
+
+    def _key(self, wall):
+        """Wall time (or date) → ordering key: naive UTC, or the wall time when floating."""
+        if not isinstance(wall, datetime):
+            wall = midnight(wall)
+        if self.floating:
+            return wall
+        return to_utc(wall, self.tz)
+
+    def _as_wall(self, v):
+        """Any written value (date, naive, aware) → this series' wall-time kind."""
+        if self.all_day:
+            if isinstance(v, datetime):
+                return (to_wall(v, self.tz) if v.tzinfo is not None else v).date()
+            return v
+        if isinstance(v, datetime):
+            if v.tzinfo is None:
+                return v
+            if self.floating:
+                return v.replace(tzinfo=None)
+            return to_wall(v, self.tz)
+        return midnight(v)
+
+    def _wall_of(self, v):
+        if self.all_day and isinstance(v, datetime):
+            return midnight(self._as_wall(v))
+        if self.all_day:
+            return midnight(v)
+        return self._as_wall(v)
+
+    def _until_wall(self, rule):
+        u = rule.until
+        if u is None:
+            return None
+        if isinstance(u, datetime) and u.tzinfo is not None:
+            if self.all_day:
+                return to_wall(u, self.tz).date()
+            if self.floating:
+                return u.replace(tzinfo=None)
+            return to_wall(u, self.tz)
+        if self.all_day and isinstance(u, datetime):
+            return u.date()
+        if not self.all_day and not isinstance(u, datetime):
+            return datetime.combine(u, datetime.max.time())
+        return u
+
+    def bound(self, value, tz: tzinfo | None = None) -> datetime:
+        """A query bound → this series' key space (see the module docstring)."""
+        qtz = tz or UTC
+        if isinstance(value, datetime):
+            if value.tzinfo is not None:
+                if self.floating:
+                    return to_wall(value, qtz)
+                return value.astimezone(UTC).replace(tzinfo=None)
+            return value if self.floating else to_utc(value, qtz)
+        return midnight(value) if self.floating else to_utc(midnight(value), qtz)
+
+    def present(self, key: datetime, all_day: bool | None = None):
+        """A key → what a caller sees: aware datetime in the zone, naive, or date."""
+        if all_day is None:
+            all_day = self.all_day
+        if self.floating:
+            return key.date() if all_day else key
+        local = key.replace(tzinfo=UTC).astimezone(self.tz)
+        if all_day:
+            return local.date()
+        return local
+
+    # -- occurrences ---------------------------------------------------------------------
+
+    def _rule_walls(self, it: RuleIterator, lo, hi) -> Iterator:
+        if it.rule.count is None:
+            return it.between(lo, hi)
+        walls = self._counted.get(id(it))
+        if walls is None:
+            walls = []
+            needed = it.rule.count - 1  # DTSTART is the first of COUNT (SPEC §1, case 46)
+            if needed > 0:
+                for t in it.between(None, _MAX_WALL.date() if self.all_day else _MAX_WALL):
+                    walls.append(t)
+                    if len(walls) >= needed:
+                        break
+            self._counted[id(it)] = walls
+        i = bisect_left(walls, lo) if lo is not None else 0
+        j = bisect_left(walls, hi)
+        return iter(walls[i:j])
+
+    def _walls(self, lo, hi) -> Iterator:
+        """Original starts (wall) of the recurrence set in [lo, hi), ordered, deduplicated,
+        exclusions applied. ``lo``/``hi`` are wall values of the series' kind."""
+        dt = self.dtstart
+        sources = []
+        if (lo is None or lo <= dt) and dt < hi:
+            sources.append(iter((dt,)))
+        for it in self._rules:
+            sources.append(self._rule_walls(it, lo, hi))
+        if self._rdates:
+            i = bisect_left(self._rdates, lo) if lo is not None else 0
+            j = bisect_left(self._rdates, hi)
+            if i < j:
+                sources.append(iter(self._rdates[i:j]))
+        stream = sources[0] if len(sources) == 1 else merge(*sources)
+        excluded = set()
+        for it in self._exrules:
+            excluded.update(it.between(lo, hi))
+            if it.dtstart == dt and (lo is None or lo <= dt) and it.contains(dt):
+                excluded.add(dt)
+        exkeys, exdays = self._exkeys, self._exdays
+        all_day = self.all_day
+        last = None
+        last_key = None
+        for w in stream:
+            if w == last:
+                continue
+            last = w
+            if excluded and w in excluded:
+                continue
+            if exdays and (w if all_day else w.date()) in exdays:
+                continue
+            if exkeys or not all_day:
+                k = self._key(w)
+                if k == last_key:  # two wall times on one instant (a DST gap): one occurrence
+                    continue
+                last_key = k
+                if k in exkeys:
+                    continue
+            yield w
+
+    def _place(self, rid, include_cancelled: bool):
+        """Build the Instance of original start ``rid`` (wall); None if cancelled and hidden."""
+        ov = self._overrides.get(rid)
+        if ov is not None and ov.cancelled and not include_cancelled:
+            return None
+        rng = None
+        if self._ranges:
+            i = bisect_right(self._range_keys, rid)
+            if i:
+                rng = self._ranges[i - 1][1]
+                if rng is ov:
+                    rng = None
+        start_w = rid
+        start_key = None
+        end_key = None
+        if rng is not None and rng.start is not None:
+            base = self._ranges[bisect_right(self._range_keys, rid) - 1][0]
+            shift = self._wall_of(rng.start) - (midnight(base) if self.all_day else base)
+            start_w = (midnight(rid) if self.all_day else rid) + shift
+            start_key = self._key(start_w)
+            if rng.end is not None:
+                end_key = self._key(start_w + (self._wall_of(rng.end) - self._wall_of(rng.start)))
+        if ov is not None and ov.start is not None:
+            start_key = self._key(self._wall_of(ov.start))
+            end_key = self._key(self._wall_of(ov.end)) if ov.end is not None else start_key + self._duration
+        if start_key is None:
+            start_key = self._key(rid)
+        if end_key is None:
+            rd_end = self._rdate_ends.get(rid)
+            if rd_end is not None and start_w == rid:
+                end_key = self._key(rd_end)
+            elif self.timing.nominal is not None and not self.floating:
+                wall = (midnight(start_w) if self.all_day else start_w) if start_key == self._key(rid) else self._unkey(start_key)
+                end_key = self._key(wall + self.timing.nominal)
+            else:
+                end_key = start_key + self._duration
+        return Instance(self, rid, start_key, end_key, ov, rng)
+
+    def _unkey(self, key):
+        return key if self.floating else to_wall(key, self.tz)
+
+    def _wall_bounds(self, lo_key, hi_key):
+        pad = self._max_len + self._max_shift + _DAY
+        if self.floating:
+            lo, hi = lo_key - pad, hi_key + self._max_shift + _DAY
+        else:
+            lo = self._unkey(max(lo_key, _MIN_WALL + pad)) - pad
+            hi = self._unkey(min(hi_key, _MAX_WALL - pad)) + self._max_shift + _DAY
+        if self.all_day:
+            return lo.date(), hi.date() + _DAY
+        return lo, hi
+
+    def overlapping(self, start, end, tz: tzinfo | None = None, include_cancelled: bool = False) -> list[Instance]:
+        """Instances overlapping [start, end), in start order (see the module docstring)."""
+        lo_key, hi_key = self.bound(start, tz), self.bound(end, tz)
+        return self._overlapping_keys(lo_key, hi_key, include_cancelled)
+
+    def _overlapping_keys(self, lo_key, hi_key, include_cancelled=False) -> list[Instance]:
+        if hi_key <= lo_key and not hi_key == lo_key:
+            return []
+        lo_w, hi_w = self._wall_bounds(lo_key, hi_key)
+        out = []
+        seen = set()
+        moved = self._moved
+        for rid in self._walls(lo_w, hi_w):
+            inst = self._place(rid, include_cancelled)
+            if inst is None:
+                continue
+            if moved:
+                seen.add(rid)
+            s, e = inst.start_key, inst.end_key
+            if s < hi_key and (e > lo_key or (s == e and s >= lo_key)):
+                out.append(inst)
+        for rid, ov in moved:
+            if rid in seen or ov.start is None:
+                continue
+            s = self._key(self._wall_of(ov.start))
+            e = self._key(self._wall_of(ov.end)) if ov.end is not None else s + self._duration
+            if not (s < hi_key and (e > lo_key or (s == e and s >= lo_key))):
+                continue
+            if not self.is_occurrence(rid):
+                continue
+            inst = self._place(rid, include_cancelled)
+            if inst is not None:
+                out.append(inst)
+        if moved or self._ranges or self._rdate_ends:
+            out.sort(key=_start_order)
+        return out
+
+    def is_occurrence(self, rid) -> bool:
+        """True when ``rid`` (a wall value, or aware datetime / date) is an original start
+        of the recurrence set (cancelled ones included)."""
+        w = self._as_wall(rid)
+        hi = w + (_DAY if self.all_day else timedelta(seconds=1))
+        return any(x == w for x in self._walls(w, hi))
+
+    def instance(self, rid, include_cancelled: bool = True) -> Instance | None:
+        """The instance of original start ``rid`` (wall value, aware datetime or date);
+        ``None`` when it is not an occurrence."""
+        w = self._as_wall(rid)
+        if not self.is_occurrence(w):
+            return None
+        return self._place(w, include_cancelled)
+
+    def instance_by_id(self, instance_id: str) -> Instance | None:
+        """Look up by instance id (SPEC §1); ``None`` when malformed or not an occurrence."""
+        from .errors import InvalidInstanceId
+        from .instance_id import parse_instance_id
+
+        try:
+            parsed = parse_instance_id(instance_id)
+        except InvalidInstanceId:
+            return None
+        if self.all_day:
+            if parsed.tzinfo is None or parsed.astimezone(UTC).time() != datetime.min.time():
+                return None
+            return self.instance(parsed.astimezone(UTC).date())
+        if self.floating:
+            if parsed.tzinfo is not None:
+                return None
+            return self.instance(parsed)
+        if parsed.tzinfo is None:
+            return None
+        return self.instance(parsed)
+
+    # -- ordered access ------------------------------------------------------------------
+
+    def __iter__(self) -> Iterator[Instance]:
+        """Every instance in start order (endless for unbounded rules)."""
+        lo = self._key(self.dtstart) - self._max_shift - self._max_len - _DAY
+        for inst in self._scan(lo, forward=True):
+            yield inst
+
+    def _scan(self, key, forward: bool, include_cancelled=False) -> Iterator[Instance]:
+        step = timedelta(days=32)
+        first, last = self.span
+        emitted: set = set()
+        while True:
+            if forward:
+                lo, hi = key, key + step
+                if last is not None and lo > last + _DAY:
+                    return
+                if lo > _MAX_WALL - step:
+                    return
+                batch = [i for i in self._overlapping_keys(lo, hi, include_cancelled) if i.start_key >= lo]
+            else:
+                lo, hi = key - step, key
+                if lo < first - _DAY or hi < _MIN_WALL + step:
+                    batch = [i for i in self._overlapping_keys(first - _DAY, hi, include_cancelled) if i.start_key < hi]
+                    yield from (i for i in reversed(batch) if i.recurrence_id not in emitted)
+                    return
+                batch = [i for i in self._overlapping_keys(lo, hi, include_cancelled) if lo <= i.start_key < hi]
+                batch.reverse()
+            for inst in batch:
+                if inst.recurrence_id in emitted:
+                    continue
+                emitted.add(inst.recurrence_id)
+                yield inst
+            key = hi if forward else lo
+            step = min(step * 2, timedelta(days=366 * 8))
+
+    def after(self, instant, tz: tzinfo | None = None, include_cancelled: bool = False) -> Instance | None:
+        """The first instance starting strictly after ``instant``, or ``None``."""
+        k = self.bound(instant, tz)
+        for inst in self._scan(k, forward=True, include_cancelled=include_cancelled):
+            if inst.start_key > k:
+                return inst
+        return None
+
+    def before(self, instant, tz: tzinfo | None = None, include_cancelled: bool = False) -> Instance | None:
+        """The last instance starting strictly before ``instant``, or ``None``."""
+        k = self.bound(instant, tz)
+        for inst in self._scan(k, forward=False, include_cancelled=include_cancelled):
+            if inst.start_key < k:
+                return inst
+        return None
+
+    @property
+    def span(self) -> tuple[datetime, datetime | None]:
+        """(first start, last end) as keys (naive UTC, or wall when floating); last end is
+        ``None`` for an unbounded rule. Used by stores to index which series can have an
+        instance in a window."""
+        if self._span is None:
+            starts = [self._key(self.dtstart)]
+            if self._rdates:
+                starts.append(self._key(self._rdates[0]))
+            for rid, ov in self._moved:
+                starts.append(self._key(self._wall_of(ov.start)))
+            first = min(starts) - self._max_shift
+            if self._unbounded:
+                self._span = (first, None)
+            else:
+                last_start = self.dtstart
+                for it in self._rules:
+                    if it.rule.count is not None:
+                        walls = list(self._rule_walls(it, None, _MAX_WALL.date() if self.all_day else _MAX_WALL))
+                    else:
+                        walls = list(it.between(None, it.until + (_DAY if self.all_day else timedelta(seconds=1))))
+                    if walls:
+                        last_start = max(last_start, walls[-1])
+                if self._rdates:
+                    last_start = max(last_start, self._rdates[-1])
+                ends = [self._key(last_start) + self._max_len + self._max_shift]
+                for rid, ov in self._moved:
+                    s = self._key(self._wall_of(ov.start))
+                    ends.append(self._key(self._wall_of(ov.end)) if ov.end is not None else s + self._duration)
+                for rid, end in self._rdate_ends.items():
+                    ends.append(self._key(end))
+                if self.timing.nominal is not None:
+                    ends[0] += _DAY  # a nominal day can be 25 hours
+                self._span = (first, max(ends))
+        return self._span
+
+
+def _start_order(inst: Instance):
+    return inst.start_key
+
+
+def expand(event: Event, start, end, tz: tzinfo | None = None, include_cancelled: bool = False) -> list[Instance]:
+    """Shorthand for ``Series(event).overlapping(start, end, ...)``; ``[]`` when time-independent."""
+    if event.timing is None:
+        return []
+    return Series(event).overlapping(start, end, tz, include_cancelled)
+
+
+__all__ = ["Instance", "Series", "expand", "RDate", "Timing", "Override"]
