@@ -17,7 +17,7 @@ wall ↔ UTC), ``series`` (window queries on one event), ``timeline`` (many even
 from .errors import InvalidEvent, InvalidInstanceId, InvalidRecurrence, SchedError, UnknownTimezone
 from .instance_id import format_instance_id, parse_instance_id
 from .model import (
-    UTC, Event, InstanceStatus, InviteRole, InviteStatus, Override, OverrideKind, Room, Timing, zone_key,
+    UTC, Attendee, Event, InstanceStatus, InviteRole, InviteStatus, Override, OverrideKind, Room, Timing, zone_key,
 )
 from .recurrence import RDate, RecurrenceSet, format_duration, parse_duration
 from .rrule import RRule, RuleIterator
@@ -27,7 +27,7 @@ from .zones import Observance, VTimezone, normalize, resolve_zone, to_utc, to_wa
 
 __all__ = [
     "SchedError", "InvalidEvent", "InvalidInstanceId", "InvalidRecurrence", "UnknownTimezone",
-    "format_instance_id", "parse_instance_id", "UTC", "Event", "InstanceStatus", "InviteRole",
+    "format_instance_id", "parse_instance_id", "UTC", "Attendee", "Event", "InstanceStatus", "InviteRole",
     "InviteStatus", "Override", "OverrideKind", "Room", "Timing", "zone_key", "RDate",
     "RecurrenceSet", "format_duration", "parse_duration", "RRule", "RuleIterator", "Instance",
     "Series", "expand", "Timeline", "Observance", "VTimezone", "normalize", "resolve_zone",

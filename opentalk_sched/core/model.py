@@ -101,6 +101,20 @@ class Room:
 
 
 @dataclass(frozen=True, slots=True)
+class Attendee:
+    """An invitee as iCalendar sees it (ATTENDEE, RFC 5545 §3.8.4.1).
+
+    ``email`` is lowercased by the caller; ``user_id`` is set for registered users.
+    """
+
+    email: str | None
+    status: "InviteStatus"
+    role: "InviteRole"
+    user_id: uuid.UUID | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Override:
     """A per-instance exception (RFC 5545 RECURRENCE-ID component).
 
