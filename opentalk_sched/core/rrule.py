@@ -395,8 +395,8 @@ class RuleIterator:
         f = self.freq
         if f == DAILY:
             return ordinal
-        if f == WEEKLY:
-            return (ordinal - ((date.fromordinal(ordinal).weekday() - self.rule.wkst) % 7)) // 7
+        if f == WEEKLY:  # ordinal 1 (0001-01-01) is a Monday
+            return (ordinal - 1 - self.rule.wkst) // 7
         d = date.fromordinal(ordinal)
         if f == MONTHLY:
             return d.year * 12 + d.month - 1
@@ -417,7 +417,8 @@ class RuleIterator:
         if f == DAILY:
             return range(p, p + 1)
         if f == WEEKLY:
-            return range(p * 7, p * 7 + 7)
+            first = p * 7 + 1 + self.rule.wkst
+            return range(first, first + 7)
         if f == MONTHLY:
             y, m = divmod(p, 12)
             first = date(y, m + 1, 1).toordinal()
@@ -439,8 +440,8 @@ class RuleIterator:
         """Sorted occurrences of day-based period ``p`` (before COUNT/UNTIL/DTSTART)."""
         day_ok = self.day_ok
         if self.freq == WEEKLY and self._weekday_only is not None:
-            start = p * 7
-            wk0 = date.fromordinal(start).weekday()
+            start = p * 7 + 1 + self.rule.wkst
+            wk0 = self.rule.wkst
             days = sorted(start + ((wd - wk0) % 7) for wd in self._weekday_only)
         elif day_ok is None:
             days = self._period_days(p)
