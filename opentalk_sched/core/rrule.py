@@ -246,7 +246,7 @@ class RuleIterator:
     __slots__ = (
         "rule", "dtstart", "is_date", "until", "freq", "interval", "p0", "times",
         "day_ok", "setpos", "byhour", "byminute", "bysecond", "_month_days",
-        "_weekday_only", "_yearly_plan",
+        "_weekday_only", "_yearly_plan", "_time_deltas", "_week_deltas",
     )
 
     def __init__(self, rule: RRule, dtstart: date | datetime, until: date | datetime | None = ...) -> None:
@@ -317,6 +317,11 @@ class RuleIterator:
         self.setpos = r.bysetpos
         self.day_ok = self._day_filter(freq, byday, bymonthday, bymonth, r.byyearday, r.byweekno)
         self._yearly_plan = (byday, bymonthday, bymonth) if freq == YEARLY else None
+        self._time_deltas = [timedelta(seconds=x) for x in self.times]
+        self._week_deltas = None
+        if freq == WEEKLY and self._weekday_only is not None:
+            offsets = sorted((wd - r.wkst) % 7 for wd in self._weekday_only)
+            self._week_deltas = [timedelta(days=o, seconds=x) for o in offsets for x in self.times]
 
     def _day_filter(self, freq, byday, bymonthday, bymonth, byyearday, byweekno):
         """A predicate over day ordinals for the rule's day-level parts, or None."""
@@ -438,26 +443,25 @@ class RuleIterator:
 
     def _candidates(self, p: int) -> list:
         """Sorted occurrences of day-based period ``p`` (before COUNT/UNTIL/DTSTART)."""
-        day_ok = self.day_ok
-        if self.freq == WEEKLY and self._weekday_only is not None:
-            start = p * 7 + 1 + self.rule.wkst
-            wk0 = self.rule.wkst
-            days = sorted(start + ((wd - wk0) % 7) for wd in self._weekday_only)
-        elif day_ok is None:
-            days = self._period_days(p)
+        if self._week_deltas is not None:  # WEEKLY on weekdays only: pure arithmetic
+            base = datetime.fromordinal(p * 7 + 1 + self.rule.wkst)
+            if self.is_date:
+                base = base.date()
+            out = [base + d for d in self._week_deltas]
         else:
-            days = [o for o in self._period_days(p) if day_ok(o)]
-        if not days:
-            return []
-        if self.is_date:
-            out = [date.fromordinal(o) for o in days]
-        else:
-            out = []
-            for o in days:
-                d = date.fromordinal(o)
-                base = datetime(d.year, d.month, d.day)
-                for secs in self.times:
-                    out.append(base + timedelta(seconds=secs) if secs else base)
+            day_ok = self.day_ok
+            if day_ok is None:
+                days = self._period_days(p)
+            else:
+                days = [o for o in self._period_days(p) if day_ok(o)]
+            if not days:
+                return []
+            if self.is_date:
+                out = [date.fromordinal(o) for o in days]
+            else:
+                deltas = self._time_deltas
+                fromordinal = datetime.fromordinal
+                out = [b + d for b in map(fromordinal, days) for d in deltas]
         if self.setpos:
             out = _select_setpos(out, self.setpos)
         return out

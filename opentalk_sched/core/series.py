@@ -33,6 +33,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from datetime import date, datetime, timedelta, tzinfo
 from heapq import merge
+from itertools import chain
 from typing import Iterator
 
 from .errors import InvalidEvent
@@ -162,7 +163,7 @@ class Series:
         "event", "timing", "tz", "all_day", "floating", "dtstart", "_rules", "_counted",
         "_rdates", "_rdate_ends", "_exkeys", "_exdays", "_exrules", "_overrides",
         "_moved", "_ranges", "_range_keys", "_duration", "_max_len", "_max_shift",
-        "_span", "_unbounded",
+        "_span", "_unbounded", "_plain",
     )
 
     def __init__(self, event: Event) -> None:
@@ -238,6 +239,8 @@ class Series:
         self._max_len = max(max_len, timedelta(0))
         self._max_shift = shift
         self._span = None
+        # no exception, period or nominal length: every instance is [key, key + duration)
+        self._plain = not (self._overrides or ends or (t.nominal is not None and not self.floating))
 
     # -- conversions -------------------------------------------------------------------
 
@@ -328,20 +331,24 @@ class Series:
         return iter(walls[i:j])
 
     def _walls(self, lo, hi) -> Iterator:
-        """Original starts (wall) of the recurrence set in [lo, hi), ordered, deduplicated,
-        exclusions applied. ``lo``/``hi`` are wall values of the series' kind."""
+        """(original start as wall value, its key) for the recurrence set in [lo, hi),
+        ordered, deduplicated, exclusions applied. ``lo``/``hi`` are wall values of the
+        series' kind."""
         dt = self.dtstart
-        sources = []
-        if (lo is None or lo <= dt) and dt < hi:
-            sources.append(iter((dt,)))
-        for it in self._rules:
-            sources.append(self._rule_walls(it, lo, hi))
+        sources = [self._rule_walls(it, lo, hi) for it in self._rules]
         if self._rdates:
             i = bisect_left(self._rdates, lo) if lo is not None else 0
             j = bisect_left(self._rdates, hi)
             if i < j:
                 sources.append(iter(self._rdates[i:j]))
-        stream = sources[0] if len(sources) == 1 else merge(*sources)
+        if not sources:
+            stream = iter(())
+        elif len(sources) == 1:
+            stream = sources[0]
+        else:
+            stream = merge(*sources)
+        if (lo is None or lo <= dt) and dt < hi:  # DTSTART is always the first occurrence
+            stream = chain((dt,), (w for w in stream if w > dt))
         excluded = set()
         for it in self._exrules:
             excluded.update(it.between(lo, hi))
@@ -349,6 +356,7 @@ class Series:
                 excluded.add(dt)
         exkeys, exdays = self._exkeys, self._exdays
         all_day = self.all_day
+        key = self._key
         last = None
         last_key = None
         for w in stream:
@@ -359,17 +367,20 @@ class Series:
                 continue
             if exdays and (w if all_day else w.date()) in exdays:
                 continue
-            if exkeys or not all_day:
-                k = self._key(w)
-                if k == last_key:  # two wall times on one instant (a DST gap): one occurrence
-                    continue
-                last_key = k
-                if k in exkeys:
-                    continue
-            yield w
+            k = key(w)
+            if k == last_key:  # two wall times on one instant (a DST gap): one occurrence
+                continue
+            last_key = k
+            if exkeys and k in exkeys:
+                continue
+            yield w, k
 
-    def _place(self, rid, include_cancelled: bool):
+    def _place(self, rid, include_cancelled: bool, rid_key=None):
         """Build the Instance of original start ``rid`` (wall); None if cancelled and hidden."""
+        if self._plain:
+            if rid_key is None:
+                rid_key = self._key(rid)
+            return Instance(self, rid, rid_key, rid_key + self._duration, None, None)
         ov = self._overrides.get(rid)
         if ov is not None and ov.cancelled and not include_cancelled:
             return None
@@ -394,7 +405,7 @@ class Series:
             start_key = self._key(self._wall_of(ov.start))
             end_key = self._key(self._wall_of(ov.end)) if ov.end is not None else start_key + self._duration
         if start_key is None:
-            start_key = self._key(rid)
+            start_key = rid_key if rid_key is not None else self._key(rid)
         if end_key is None:
             rd_end = self._rdate_ends.get(rid)
             if rd_end is not None and start_w == rid:
@@ -432,8 +443,8 @@ class Series:
         out = []
         seen = set()
         moved = self._moved
-        for rid in self._walls(lo_w, hi_w):
-            inst = self._place(rid, include_cancelled)
+        for rid, rid_key in self._walls(lo_w, hi_w):
+            inst = self._place(rid, include_cancelled, rid_key)
             if inst is None:
                 continue
             if moved:
@@ -462,7 +473,7 @@ class Series:
         of the recurrence set (cancelled ones included)."""
         w = self._as_wall(rid)
         hi = w + (_DAY if self.all_day else timedelta(seconds=1))
-        return any(x == w for x in self._walls(w, hi))
+        return any(x == w for x, _ in self._walls(w, hi))
 
     def instance(self, rid, include_cancelled: bool = True) -> Instance | None:
         """The instance of original start ``rid`` (wall value, aware datetime or date);

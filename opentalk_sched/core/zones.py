@@ -90,9 +90,37 @@ def normalize(dt: datetime) -> datetime:
     return dt.astimezone(timezone(offset))
 
 
+_DAY1 = timedelta(days=1)
+_UNSEEN = object()
+#: per zone: day ordinal → the UTC offset of that whole local day, or None when the
+#: offset changes during the day (then the zone itself is asked, PEP 495 fold=0)
+_DAY_OFFSETS: dict[tzinfo, dict[int, timedelta | None]] = {}
+
+
+def _day_offset(ordinal: int, tz: tzinfo) -> timedelta | None:
+    day = datetime.fromordinal(ordinal)
+    a = tz.utcoffset(day.replace(tzinfo=tz))
+    b = tz.utcoffset((day + _DAY1).replace(tzinfo=tz))
+    return a if a == b else None
+
+
 def to_utc(wall: datetime, tz: tzinfo) -> datetime:
-    """Naive wall time in ``tz`` → naive UTC, gap forward and fold earlier (fold=0)."""
-    off = tz.utcoffset(wall.replace(tzinfo=tz))
+    """Naive wall time in ``tz`` → naive UTC, gap forward and fold earlier (fold=0).
+
+    Offsets are cached per local day for days without a transition, which makes this
+    the cheap step of expansion; transition days ask the zone.
+    """
+    table = _DAY_OFFSETS.get(tz)
+    if table is None:
+        table = _DAY_OFFSETS[tz] = {}
+    ordinal = wall.toordinal()
+    off = table.get(ordinal, _UNSEEN)
+    if off is _UNSEEN:
+        if len(table) > 500_000:
+            table.clear()
+        off = table[ordinal] = _day_offset(ordinal, tz)
+    if off is None:
+        return wall - tz.utcoffset(wall.replace(tzinfo=tz))
     return wall - off
 
 
