@@ -318,6 +318,9 @@ class RuleIterator:
         self.day_ok = self._day_filter(freq, byday, bymonthday, bymonth, r.byyearday, r.byweekno)
         self._yearly_plan = (byday, bymonthday, bymonth) if freq == YEARLY else None
         self._time_deltas = [timedelta(seconds=x) for x in self.times]
+        self._month_days = None
+        if freq == MONTHLY and not (r.byyearday or r.byweekno):
+            self._month_days = (tuple(bymonthday), tuple(byday), frozenset(bymonth))
         self._week_deltas = None
         if freq == WEEKLY and self._weekday_only is not None:
             offsets = sorted((wd - r.wkst) % 7 for wd in self._weekday_only)
@@ -448,6 +451,38 @@ class RuleIterator:
             if self.is_date:
                 base = base.date()
             out = [base + d for d in self._week_deltas]
+        elif self._month_days is not None:  # MONTHLY by month day / (n-th) weekday: arithmetic
+            y, m = divmod(p, 12)
+            m += 1
+            monthdays, byday, months = self._month_days
+            if months and m not in months:
+                return []
+            first = date(y, m, 1)
+            dim = _days_in_month(y, m)
+            days = set()
+            for n in monthdays:
+                d = n if n > 0 else dim + n + 1
+                if 1 <= d <= dim:
+                    days.add(d)
+            if byday:
+                wd1 = first.weekday()
+                chosen = set()
+                for n, wd in byday:
+                    all_ = range(1 + (wd - wd1) % 7, dim + 1, 7)
+                    if n == 0:
+                        chosen.update(all_)
+                    elif -len(all_) <= n <= len(all_):
+                        chosen.add(all_[n - 1] if n > 0 else all_[n])
+                days = (days & chosen) if monthdays else chosen
+            if not days:
+                return []
+            o1 = first.toordinal() - 1
+            ordinals = [o1 + d for d in sorted(days)]
+            if self.is_date:
+                out = [date.fromordinal(o) for o in ordinals]
+            else:
+                deltas = self._time_deltas
+                out = [b + d for b in map(datetime.fromordinal, ordinals) for d in deltas]
         else:
             day_ok = self.day_ok
             if day_ok is None:
@@ -468,7 +503,7 @@ class RuleIterator:
 
     # -- iteration -------------------------------------------------------------------
 
-    def between(self, lo: date | datetime | None, hi: date | datetime) -> Iterator[date | datetime]:
+    def between(self, lo: date | datetime | None, hi: date | datetime) -> Iterator[date | datetime]:  # noqa: C901
         """Occurrences ``t`` with ``lo <= t < hi`` (``lo=None``: from DTSTART) and
         ``t > dtstart``, ascending, stopping at UNTIL (inclusive). Bounds are wall times of
         the same kind as DTSTART. COUNT is not applied here."""
@@ -479,10 +514,11 @@ class RuleIterator:
             stop, inclusive = self.until, True
         else:
             stop, inclusive = hi, False
+        if self.freq == DAILY and not self.setpos:
+            return self._between_daily(lo, stop, inclusive)
         if self.freq <= DAILY:
-            yield from self._between_days(lo, stop, inclusive)
-        else:
-            yield from self._between_subdaily(lo, stop, inclusive)
+            return self._between_days(lo, stop, inclusive)
+        return self._between_subdaily(lo, stop, inclusive)
 
     def _between_days(self, lo, stop, inclusive):
         dtstart = self.dtstart
@@ -505,6 +541,31 @@ class RuleIterator:
                     return
                 yield t
             p += interval
+
+    def _between_daily(self, lo, stop, inclusive):
+        """DAILY without BYSETPOS: every INTERVAL-th day from DTSTART's, filtered."""
+        dtstart = self.dtstart
+        interval = self.interval
+        p0 = self.p0
+        o = max(lo.toordinal(), p0)
+        o = p0 + -(-(o - p0) // interval) * interval  # first aligned day >= o
+        weekdays = self._weekday_only
+        day_ok = self.day_ok if weekdays is None else None
+        deltas = self._time_deltas
+        make = date.fromordinal if self.is_date else datetime.fromordinal
+        for o in range(o, stop.toordinal() + 1, interval):
+            if weekdays is not None:
+                if (o - 1) % 7 not in weekdays:  # ordinal 1 is a Monday
+                    continue
+            elif day_ok is not None and not day_ok(o):
+                continue
+            base = make(o)
+            for t in ((base,) if self.is_date else (base + d for d in deltas)):
+                if t <= dtstart or t < lo:
+                    continue
+                if t > stop or (t == stop and not inclusive):
+                    return
+                yield t
 
     def _between_subdaily(self, lo: datetime, stop: datetime, inclusive: bool):
         dtstart = self.dtstart

@@ -41,7 +41,7 @@ from .instance_id import format_instance_id
 from .model import UTC, Event, InstanceStatus, Override, Timing
 from .recurrence import RDate
 from .rrule import RuleIterator
-from .zones import midnight, to_utc, to_wall
+from .zones import midnight, to_utc, to_wall, utc_converter
 
 _DAY = timedelta(days=1)
 _MIN_WALL = datetime(1, 1, 2)
@@ -163,7 +163,7 @@ class Series:
         "event", "timing", "tz", "all_day", "floating", "dtstart", "_rules", "_counted",
         "_rdates", "_rdate_ends", "_exkeys", "_exdays", "_exrules", "_overrides",
         "_moved", "_ranges", "_range_keys", "_duration", "_max_len", "_max_shift",
-        "_span", "_unbounded", "_plain",
+        "_span", "_unbounded", "_plain", "_single", "_dtstart_key", "order_id", "_to_utc",
     )
 
     def __init__(self, event: Event) -> None:
@@ -175,6 +175,7 @@ class Series:
         self.all_day = t.is_all_day
         self.floating = t.tz is None and not self.all_day
         self.tz: tzinfo | None = t.tz if t.tz is not None else (UTC if self.all_day else None)
+        self._to_utc = utc_converter(self.tz) if self.tz is not None else None
         self.dtstart = t.start
         if self.floating or self.all_day:
             self._duration = t.end - t.start
@@ -241,6 +242,9 @@ class Series:
         self._span = None
         # no exception, period or nominal length: every instance is [key, key + duration)
         self._plain = not (self._overrides or ends or (t.nominal is not None and not self.floating))
+        self._single = self._plain and not self._rules and not self._rdates
+        self._dtstart_key = self._key(t.start)
+        self.order_id = str(event.id)
 
     # -- conversions -------------------------------------------------------------------
 
@@ -250,7 +254,7 @@ class Series:
             wall = midnight(wall)
         if self.floating:
             return wall
-        return to_utc(wall, self.tz)
+        return self._to_utc(wall)
 
     def _as_wall(self, v):
         """Any written value (date, naive, aware) → this series' wall-time kind."""
@@ -420,13 +424,24 @@ class Series:
     def _unkey(self, key):
         return key if self.floating else to_wall(key, self.tz)
 
-    def _wall_bounds(self, lo_key, hi_key):
+    def _wall_bounds(self, lo_key, hi_key, walls=None):
+        """The wall-time range to generate for keys [lo_key, hi_key), padded by the
+        longest instance, the largest shift and a day for UTC offsets. ``walls`` is a
+        per-zone cache of key → wall conversions shared by a timeline query."""
         pad = self._max_len + self._max_shift + _DAY
         if self.floating:
             lo, hi = lo_key - pad, hi_key + self._max_shift + _DAY
         else:
-            lo = self._unkey(max(lo_key, _MIN_WALL + pad)) - pad
-            hi = self._unkey(min(hi_key, _MAX_WALL - pad)) + self._max_shift + _DAY
+            lo_key = max(lo_key, _MIN_WALL + pad)
+            hi_key = min(hi_key, _MAX_WALL - pad)
+            if walls is not None:
+                pair = walls.get(self.tz)
+                if pair is None:
+                    pair = walls[self.tz] = (self._unkey(lo_key), self._unkey(hi_key))
+                lo, hi = pair[0] - pad, pair[1] + self._max_shift + _DAY
+            else:
+                lo = self._unkey(lo_key) - pad
+                hi = self._unkey(hi_key) + self._max_shift + _DAY
         if self.all_day:
             return lo.date(), hi.date() + _DAY
         return lo, hi
@@ -436,11 +451,26 @@ class Series:
         lo_key, hi_key = self.bound(start, tz), self.bound(end, tz)
         return self._overlapping_keys(lo_key, hi_key, include_cancelled)
 
-    def _overlapping_keys(self, lo_key, hi_key, include_cancelled=False) -> list[Instance]:
-        if hi_key <= lo_key and not hi_key == lo_key:
+    def _overlapping_keys(self, lo_key, hi_key, include_cancelled=False, walls=None) -> list[Instance]:
+        if hi_key < lo_key:
             return []
-        lo_w, hi_w = self._wall_bounds(lo_key, hi_key)
+        if self._single:
+            s = self._dtstart_key
+            e = s + self._duration
+            if s < hi_key and (e > lo_key or (s == e and s >= lo_key)):
+                return [Instance(self, self.dtstart, s, e, None, None)]
+            return []
+        lo_w, hi_w = self._wall_bounds(lo_key, hi_key, walls)
         out = []
+        if self._plain:  # no exceptions: [key, key + duration) for every occurrence
+            dur = self._duration
+            for rid, s in self._walls(lo_w, hi_w):
+                if s >= hi_key:
+                    continue  # (not break: wall order can differ from UTC order in a DST gap)
+                e = s + dur
+                if e > lo_key or (s == e and s >= lo_key):
+                    out.append(Instance(self, rid, s, e, None, None))
+            return out
         seen = set()
         moved = self._moved
         for rid, rid_key in self._walls(lo_w, hi_w):
@@ -576,7 +606,7 @@ class Series:
                     if it.rule.count is not None:
                         walls = list(self._rule_walls(it, None, _MAX_WALL.date() if self.all_day else _MAX_WALL))
                     else:
-                        walls = list(it.between(None, it.until + (_DAY if self.all_day else timedelta(seconds=1))))
+                        walls = _last_until(it, self.all_day)
                     if walls:
                         last_start = max(last_start, walls[-1])
                 if self._rdates:
@@ -591,6 +621,22 @@ class Series:
                     ends[0] += _DAY  # a nominal day can be 25 hours
                 self._span = (first, max(ends))
         return self._span
+
+
+def _last_until(it: RuleIterator, all_day: bool) -> list:
+    """The last occurrence of an UNTIL rule (as a one-item list, or empty), found by
+    scanning backwards from UNTIL in doubling windows instead of walking from DTSTART."""
+    hi = it.until + (_DAY if all_day else timedelta(seconds=1))
+    step = timedelta(days=(400 if it.freq == 0 else 40) * it.interval)
+    start = it.dtstart
+    while True:
+        lo = hi - step
+        walls = list(it.between(None if lo <= start else lo, hi))
+        if walls:
+            return walls[-1:]
+        if lo <= start:
+            return []
+        hi, step = lo, step * 2
 
 
 def _start_order(inst: Instance):
