@@ -34,3 +34,16 @@ def parse_case_value(text: str) -> date | datetime:
 @pytest.fixture
 def examples_dir() -> Path:
     return ROOT / "examples"
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn():
+    """DSN of a PostgreSQL server started for this test session (see tests/postgres_server.py)."""
+    from .postgres_server import find_bin_dir, postgres_server
+
+    if find_bin_dir() is None:
+        if os.environ.get("OPENTALK_SCHED_REQUIRE_POSTGRES") == "1":
+            pytest.fail("PostgreSQL server binaries are required (OPENTALK_SCHED_REQUIRE_POSTGRES=1)")
+        pytest.skip("PostgreSQL server binaries not installed (apt-get install postgresql)")
+    with postgres_server() as dsn:
+        yield dsn
