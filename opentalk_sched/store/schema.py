@@ -1,0 +1,192 @@
+"""The SQLite schema of the event store and its migrations.
+
+The schema version lives in ``PRAGMA user_version``. :func:`migrate` brings any
+database (a new empty file included) to :data:`SCHEMA_VERSION` by running each
+migration step in order, each in its own transaction; a database newer than this
+library is refused (:class:`SchemaTooNew`) rather than guessed at.
+
+    >>> import sqlite_utils
+    >>> db = sqlite_utils.Database(memory=True)
+    >>> migrate(db)
+    1
+    >>> sorted(t for t in db.table_names() if not t.startswith("sqlite_"))[:3]
+    ['email_invites', 'events', 'exceptions']
+
+Tables (SPEC §1, §4):
+
+* ``users``: id, email (lowercased, unique), subject (identity provider, unique),
+  profile fields, timezone;
+* ``events``: the event row with its room (``room_id`` unique, ``room_password``,
+  ``waiting_room``), ``revision`` (iCalendar SEQUENCE), ``ical_uid``, the date part as
+  wall time + zone (``starts_at``, ``ends_at``, ``tzid``, ``custom_zones``) and derived
+  UTC columns for indexes: ``sort_start`` (listing order), ``span_start``/``span_end``
+  (every instance lies inside; ``span_end`` is ``9999-12-31T23:59:59`` for unbounded
+  rules), plus ``version``, a write counter for caches;
+* ``recurrence``: the recurrence lines of a series as text, in order;
+* ``exceptions``: one row per (event, original start);
+* ``user_invites``, ``email_invites``, ``favorites``.
+
+Child rows reference ``events(id)`` with ``ON DELETE CASCADE`` (foreign keys are on),
+and the store also deletes them explicitly.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+#: the schema this library writes
+SCHEMA_VERSION = 1
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was written by a newer opentalk-sched (its user_version is higher)."""
+
+
+_V1 = """
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL,
+    subject TEXT,
+    display_name TEXT NOT NULL DEFAULT '',
+    firstname TEXT NOT NULL DEFAULT '',
+    lastname TEXT NOT NULL DEFAULT '',
+    title TEXT NOT NULL DEFAULT '',
+    avatar_url TEXT,
+    timezone TEXT NOT NULL DEFAULT 'UTC',
+    created_at TEXT
+);
+CREATE UNIQUE INDEX idx_users_email ON users(email);
+CREATE UNIQUE INDEX idx_users_subject ON users(subject);
+
+CREATE TABLE events (
+    id TEXT PRIMARY KEY,
+    ical_uid TEXT NOT NULL,
+    title TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT '',
+    created_by TEXT,
+    created_at TEXT,
+    updated_by TEXT,
+    updated_at TEXT,
+    is_adhoc INTEGER NOT NULL DEFAULT 0,
+    revision INTEGER NOT NULL DEFAULT 0,
+    version INTEGER NOT NULL DEFAULT 1,
+    room_id TEXT,
+    room_password TEXT,
+    waiting_room INTEGER NOT NULL DEFAULT 0,
+    is_time_independent INTEGER NOT NULL,
+    is_all_day INTEGER,
+    is_recurring INTEGER NOT NULL DEFAULT 0,
+    starts_at TEXT,
+    ends_at TEXT,
+    tzid TEXT,
+    custom_zones TEXT,
+    nominal_seconds INTEGER,
+    properties TEXT,
+    sort_start TEXT NOT NULL,
+    starts_at_utc TEXT,
+    ends_at_utc TEXT,
+    span_start TEXT,
+    span_end TEXT
+);
+CREATE UNIQUE INDEX idx_events_uid ON events(created_by, ical_uid);
+CREATE UNIQUE INDEX idx_events_room ON events(room_id);
+CREATE INDEX idx_events_order ON events(sort_start, created_at, id);
+CREATE INDEX idx_events_span_end ON events(span_end, span_start);
+CREATE INDEX idx_events_span_start ON events(span_start, span_end);
+
+CREATE TABLE recurrence (
+    event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    line TEXT NOT NULL,
+    PRIMARY KEY (event_id, position)
+);
+
+CREATE TABLE exceptions (
+    event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    recurrence_id TEXT NOT NULL,
+    original_start_utc TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('modified', 'cancelled')),
+    title TEXT,
+    description TEXT,
+    is_all_day INTEGER,
+    starts_at TEXT,
+    ends_at TEXT,
+    this_and_future INTEGER NOT NULL DEFAULT 0,
+    sequence INTEGER NOT NULL DEFAULT 0,
+    properties TEXT,
+    created_by TEXT,
+    created_at TEXT,
+    updated_by TEXT,
+    updated_at TEXT,
+    PRIMARY KEY (event_id, recurrence_id)
+);
+
+CREATE TABLE user_invites (
+    event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    invitee TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('user', 'moderator')),
+    status TEXT NOT NULL CHECK (status IN ('pending', 'accepted', 'tentative', 'declined')),
+    created_by TEXT,
+    created_at TEXT,
+    updated_at TEXT,
+    PRIMARY KEY (event_id, invitee)
+);
+CREATE INDEX idx_user_invites_invitee ON user_invites(invitee, status);
+
+CREATE TABLE email_invites (
+    event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    email TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('guest', 'moderator')),
+    status TEXT NOT NULL CHECK (status IN ('pending', 'accepted', 'tentative', 'declined')),
+    created_by TEXT,
+    created_at TEXT,
+    updated_at TEXT,
+    PRIMARY KEY (event_id, email)
+);
+CREATE INDEX idx_email_invites_email ON email_invites(email);
+
+CREATE TABLE favorites (
+    user_id TEXT NOT NULL,
+    event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+    created_at TEXT,
+    PRIMARY KEY (user_id, event_id)
+);
+CREATE INDEX idx_favorites_event ON favorites(event_id);
+"""
+
+#: migration steps: MIGRATIONS[n] takes a database from version n to n + 1
+MIGRATIONS: list[str] = [_V1]
+
+
+def current_version(db: sqlite_utils.Database) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Bring ``db`` to :data:`SCHEMA_VERSION`; returns the version. Each step runs in one
+    transaction together with the ``user_version`` bump, so a failed step changes nothing.
+
+    Raises :class:`SchemaTooNew` when the database is newer than this library.
+    """
+    version = current_version(db)
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNew(f"database schema {version} is newer than this library's {SCHEMA_VERSION}")
+    while version < SCHEMA_VERSION:
+        conn = db.conn
+        conn.execute("BEGIN IMMEDIATE")  # take the write lock before re-reading the version
+        try:
+            found = current_version(db)
+            if found == version:
+                for statement in filter(None, (s.strip() for s in MIGRATIONS[version].split(";"))):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {version + 1}")
+                found = version + 1
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        if found > SCHEMA_VERSION:
+            raise SchemaTooNew(f"database schema {found} is newer than this library's {SCHEMA_VERSION}")
+        version = found
+    return version
