@@ -384,7 +384,7 @@ class SeriesWriter:
     def write_value(self, comp, name: str, value, params: dict[str, str] | None = None) -> None:
         """Write a wall value of this series (date, naive = series zone / floating, or an
         aware datetime) as DATE, ``...Z``, TZID or floating DATE-TIME."""
-        params = dict(params or {})
+        written: dict[str, str] = {}
         if isinstance(value, datetime):
             if value.tzinfo is None and not self.floating:
                 value = value.replace(tzinfo=self.value_tz)
@@ -392,9 +392,10 @@ class SeriesWriter:
                 if is_utc(value.tzinfo):
                     value = value.astimezone(UTC)
                 else:
-                    params["TZID"] = self.use_zone(value.tzinfo)
+                    written["TZID"] = self.use_zone(value.tzinfo)
                     value = value.replace(tzinfo=None)
-        comp.add(name, value, parameters=params or None)
+        written.update(params or {})
+        comp.add(name, value, parameters=written or None)
 
     def wall(self, value):
         """An Instance start/end (aware in the series' zone, naive, or date) → series wall."""
