@@ -131,12 +131,14 @@ class BusyPeriod:
 class Commitment:
     """An event on someone's calendar and how it counts for them.
 
-    ``event`` is an :class:`Event` or an already compiled :class:`Series` (pass the
-    series when the same event is counted for many people, so it is compiled once).
+    ``event`` is an :class:`Event`, an already compiled :class:`Series` (pass the series
+    when the same event is counted for many people, so it is compiled once), or any
+    object with the same query verbs: ``event``, ``series`` and
+    ``overlapping(start, end, tz)`` (a store's cached compiled event).
     ``fbtype`` is what its instances become (``FREE`` = not counted).
     """
 
-    event: Event | Series
+    event: "Event | Series | object"
     fbtype: FBType = FBType.BUSY
 
 
@@ -232,17 +234,16 @@ def _raw_busy(commitments: Iterable[Commitment], lo: datetime, hi: datetime, tz:
         rank = _RANK[c.fbtype]
         if rank == 0:
             continue
-        ev = c.event
-        if isinstance(ev, Series):
-            series, event = ev, ev.event
-        else:
-            event = ev
-            if event.timing is None:
+        src = c.event
+        if isinstance(src, Event):
+            if src.timing is None:
                 continue  # time-independent: takes no time
-            series = Series(event)
+            src = Series(src)
+        event = src.event
+        series = src if isinstance(src, Series) else src.series
         transparent = is_transparent(event.properties) or False
         floating = series.floating
-        for inst in series.overlapping(a, b, qtz):
+        for inst in src.overlapping(a, b, qtz):
             ov = inst.override
             if ov is not None and ov.properties:
                 own = is_transparent(ov.properties)

@@ -1,0 +1,286 @@
+"""Scheduling over the store: whose events make someone busy, their working hours, and
+finding a time for several people.
+
+The rules live here; the computation is :mod:`opentalk_sched.core.freebusy`; the store
+answers "which events of this user can touch the window" (:meth:`Store.window`).
+
+    >>> from datetime import datetime, timedelta, timezone
+    >>> from opentalk_sched.store import SqliteStore, User
+    >>> import uuid
+    >>> store = SqliteStore(":memory:")
+    >>> alice = User(uuid.uuid4(), "alice@example.com", timezone="Europe/Berlin")
+    >>> store.save_user(alice)
+    >>> utc = timezone.utc
+    >>> freebusy(store, [alice.id], datetime(2025, 3, 10, tzinfo=utc), datetime(2025, 3, 11, tzinfo=utc))[alice.id]
+    []
+    >>> get_working_hours(store, alice.id).describe()      # the default, in her zone
+    'mon-fri 09:00-17:00'
+
+Which events count for a user (SPEC §1 invites; docs/scheduling.md):
+
+* events they created: BUSY (the creator's own status is ``accepted``);
+* events they are invited to: accepted → BUSY, tentative → BUSY-TENTATIVE, pending →
+  BUSY-TENTATIVE (a CalDAV server reports PARTSTAT=NEEDS-ACTION so; RFC 5545 has no
+  pending FBTYPE), declined → free;
+* cancelled instances, TRANSP:TRANSPARENT events and instances, zero-length instances and
+  time-independent events are free; floating events are read in the user's zone.
+
+Working hours are a per-user setting kept in a table of this module
+(``scheduling_working_hours``); without a row a user works 09:00-17:00 Monday to
+Friday in their own zone (``User.timezone``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import uuid
+import weakref
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from typing import Iterable, Sequence
+
+from .core.errors import SchedError, UnknownTimezone
+from .core.freebusy import (
+    Availability, BusyPeriod, Commitment, Slot, WorkingHours, busy_periods, check_duration, check_window,
+    fbtype_for,
+)
+from .core.freebusy import find_slots as _core_find_slots
+from .core.zones import resolve_zone
+
+UTC = timezone.utc
+
+#: the most attendees (required + optional) one find_slots call may name
+MAX_ATTENDEES = 100
+
+
+class UnknownUser(SchedError):
+    """A user id that names no user (HTTP 404). ``value`` is the id, ``field`` the
+    parameter that carried it."""
+
+    code = "unknown_user"
+
+
+class TooManyAttendees(SchedError):
+    """More than :data:`MAX_ATTENDEES` attendees in one find_slots call (HTTP 422)."""
+
+    code = "too_many_attendees"
+
+
+# -- users ----------------------------------------------------------------------------------
+
+
+def user_zone(user) -> tzinfo:
+    """The zone of a user's ``timezone`` setting; UTC when it is empty or unknown."""
+    try:
+        return resolve_zone(getattr(user, "timezone", None) or "UTC")
+    except UnknownTimezone:
+        return UTC
+
+
+def _users(store, ids: Sequence[uuid.UUID], field: str) -> dict:
+    found = store.get_users(ids)
+    for uid in ids:
+        if uid not in found:
+            raise UnknownUser(f"no user {uid}", field=field, value=str(uid))
+    return found
+
+
+def _aware(value: date | datetime, tz: tzinfo | None) -> datetime:
+    """A bound → aware UTC (dates and naive values are read in ``tz``, UTC by default)."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC)
+    from .core.freebusy import utc_key
+
+    return utc_key(value, tz).replace(tzinfo=UTC)
+
+
+# -- free/busy ------------------------------------------------------------------------------
+
+
+def commitments(store, user_id: uuid.UUID, start: datetime, end: datetime) -> list[Commitment]:
+    """The events of ``user_id`` that can touch ``[start, end)`` (aware bounds), each with
+    how it counts for them (see the module docstring). Declined ones are left out."""
+    out = []
+    for hit in store.window(start, end, user_id=user_id):
+        if hit.created_by == user_id:
+            status = None
+        elif hit.invite is not None:
+            status = hit.invite.status
+        else:  # neither creator nor invited (a store returning more than asked)
+            continue
+        fb = fbtype_for(status)
+        if fb.rank > 0:
+            out.append(Commitment(hit.compiled, fb))
+    return out
+
+
+def freebusy(
+    store,
+    user_ids: Iterable[uuid.UUID],
+    start: date | datetime,
+    end: date | datetime,
+    *,
+    tz: tzinfo | None = None,
+) -> dict[uuid.UUID, list[BusyPeriod]]:
+    """Busy periods of each user in ``[start, end)``: ``{user_id: [BusyPeriod...]}``,
+    each list merged, sorted and disjoint, in aware UTC, clipped to the window.
+
+    Bounds: aware datetimes, or dates / naive values read in ``tz`` (UTC by default).
+    Raises :class:`UnknownUser` (field ``user_id``) for an id without a user and
+    :class:`~opentalk_sched.core.freebusy.InvalidWindow` for an empty window or one
+    over 366 days. The window is checked before the store is asked.
+    """
+    ids = list(dict.fromkeys(user_ids))
+    lo, hi = check_window(start, end, tz)
+    a, b = lo.replace(tzinfo=UTC), hi.replace(tzinfo=UTC)
+    users = _users(store, ids, "user_id")
+    return {uid: busy_periods(commitments(store, uid, a, b), a, b, tz=user_zone(users[uid])) for uid in ids}
+
+
+# -- working hours --------------------------------------------------------------------------
+
+_TABLE = "scheduling_working_hours"
+_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {_TABLE} ("
+    " user_id TEXT PRIMARY KEY,"
+    " hours TEXT NOT NULL,"       # WorkingHours.describe() text, e.g. 'mon-fri 09:00-17:00'
+    " timezone TEXT,"             # NULL: follow the user's timezone setting
+    " updated_at TEXT NOT NULL)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingHoursSetting:
+    """What a user saved: ``hours`` (text :meth:`WorkingHours.parse` reads) and
+    ``timezone`` (``None`` = their user timezone). ``is_default`` when nothing is saved."""
+
+    hours: str
+    timezone: str | None = None
+    is_default: bool = False
+
+
+_memory: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
+_ready: "weakref.WeakSet[object]" = weakref.WeakSet()
+_lock = threading.Lock()
+
+
+def _conn(store) -> sqlite3.Connection | None:
+    conn = getattr(store, "conn", None)
+    if not isinstance(conn, sqlite3.Connection):
+        return None
+    if store not in _ready:
+        with _lock:
+            conn.execute(_DDL)
+            _ready.add(store)
+    return conn
+
+
+def working_hours_setting(store, user_id: uuid.UUID) -> WorkingHoursSetting:
+    """The saved setting of a user, or the default one. Raises :class:`UnknownUser`."""
+    _users(store, [user_id], "user_id")
+    conn = _conn(store)
+    if conn is None:
+        row = _memory.get(store, {}).get(user_id)
+    else:
+        row = conn.execute(f"SELECT hours, timezone FROM {_TABLE} WHERE user_id = ?", (str(user_id),)).fetchone()
+    if row is None:
+        return WorkingHoursSetting(WorkingHours.default(UTC).describe(), None, True)
+    return WorkingHoursSetting(row[0], row[1])
+
+
+def get_working_hours(store, user_id: uuid.UUID, user=None) -> WorkingHours:
+    """A user's working hours as a :class:`WorkingHours` in their zone (the setting's own
+    zone when it has one). Raises :class:`UnknownUser`."""
+    if user is None:
+        user = _users(store, [user_id], "user_id")[user_id]
+    setting = working_hours_setting(store, user_id)
+    tz = resolve_zone(setting.timezone) if setting.timezone else user_zone(user)
+    return WorkingHours.parse(setting.hours, tz)
+
+
+def set_working_hours(store, user_id: uuid.UUID, hours: str | WorkingHours | None, timezone_name: str | None = None) -> WorkingHoursSetting:
+    """Save a user's working hours (``None`` = back to the default). ``hours`` is text
+    (``"mon-fri 09:00-17:00"``) or a :class:`WorkingHours`; ``timezone_name`` an IANA
+    name or ``None`` to follow the user's timezone. Raises :class:`UnknownUser`,
+    :class:`~opentalk_sched.core.freebusy.InvalidWorkingHours`,
+    :class:`~opentalk_sched.core.errors.UnknownTimezone`."""
+    _users(store, [user_id], "user_id")
+    if timezone_name:
+        resolve_zone(timezone_name)
+    conn = _conn(store)
+    if hours is None:
+        if conn is None:
+            _memory.setdefault(store, {}).pop(user_id, None)
+        else:
+            conn.execute(f"DELETE FROM {_TABLE} WHERE user_id = ?", (str(user_id),))
+        return working_hours_setting(store, user_id)
+    text = hours.describe() if isinstance(hours, WorkingHours) else WorkingHours.parse(hours, UTC).describe()
+    if conn is None:
+        _memory.setdefault(store, {})[user_id] = (text, timezone_name or None)
+    else:
+        conn.execute(
+            f"INSERT INTO {_TABLE} (user_id, hours, timezone, updated_at) VALUES (?,?,?,?)"
+            " ON CONFLICT(user_id) DO UPDATE SET hours=excluded.hours, timezone=excluded.timezone,"
+            " updated_at=excluded.updated_at",
+            (str(user_id), text, timezone_name or None, datetime.now(UTC).isoformat()),
+        )
+    return WorkingHoursSetting(text, timezone_name or None)
+
+
+# -- finding a time -------------------------------------------------------------------------
+
+
+def find_slots(
+    store,
+    attendees: Sequence[uuid.UUID],
+    duration: timedelta,
+    start: date | datetime,
+    end: date | datetime,
+    *,
+    optional: Sequence[uuid.UUID] = (),
+    working_hours: dict[uuid.UUID, WorkingHours | None] | None = None,
+    step: timedelta = timedelta(minutes=15),
+    tz: tzinfo | None = None,
+    tentative_is_busy: bool = True,
+    order: str = "rank",
+    limit: int | None = None,
+) -> list[Slot]:
+    """Times of length ``duration`` in ``[start, end)`` where every user in ``attendees``
+    is free and inside their working hours (their saved setting, or
+    ``working_hours[user_id]`` when given; ``None`` there = no limit). Users in
+    ``optional`` never exclude a slot; each slot lists those free (``Slot.optional_free``,
+    user ids). Ordering, ``step``, ``tentative_is_busy``, ``limit``: see
+    :func:`opentalk_sched.core.freebusy.find_slots`.
+
+    A user in both lists is required. Raises (window and duration checked first):
+    :class:`~opentalk_sched.core.freebusy.InvalidWindow`,
+    :class:`~opentalk_sched.core.freebusy.InvalidDuration`,
+    :class:`~opentalk_sched.core.freebusy.SchedulingError` (step, order, nobody
+    required), :class:`TooManyAttendees`, :class:`UnknownUser` (field ``attendees`` or
+    ``optional_attendees``).
+    """
+    lo, hi = check_window(start, end, tz)
+    check_duration(duration, lo, hi)
+    required = list(dict.fromkeys(attendees))
+    extra = [u for u in dict.fromkeys(optional) if u not in set(required)]
+    if len(required) + len(extra) > MAX_ATTENDEES:
+        raise TooManyAttendees(f"at most {MAX_ATTENDEES} attendees", field="attendees",
+                               value=str(len(required) + len(extra)))
+    users = _users(store, required, "attendees")
+    users.update(_users(store, extra, "optional_attendees"))
+    a, b = lo.replace(tzinfo=UTC), hi.replace(tzinfo=UTC)
+    busy = freebusy(store, required + extra, a, b)
+    given = working_hours or {}
+    people = []
+    for uid in required + extra:
+        wh = given[uid] if uid in given else get_working_hours(store, uid, users[uid])
+        people.append(Availability(uid, busy[uid], wh, required=uid not in extra))
+    return _core_find_slots(people, duration, a, b, step=step, tentative_is_busy=tentative_is_busy, order=order,
+                            limit=limit)
+
+
+__all__ = [
+    "MAX_ATTENDEES", "UnknownUser", "TooManyAttendees", "user_zone", "commitments", "freebusy",
+    "WorkingHoursSetting", "working_hours_setting", "get_working_hours", "set_working_hours", "find_slots",
+]
