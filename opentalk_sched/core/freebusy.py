@@ -52,6 +52,7 @@ from typing import Hashable, Iterable, Sequence
 
 from .errors import SchedError
 from .model import UTC, Event, InviteStatus
+from .recurrence import format_duration
 from .series import Series
 from .zones import midnight, to_utc, to_wall
 
@@ -581,11 +582,13 @@ class Slot:
 def check_duration(duration: timedelta, lo: datetime, hi: datetime) -> None:
     """Raise :class:`InvalidDuration` unless ``0 < duration <= hi - lo`` (field ``duration``)."""
     if duration <= timedelta(0):
-        raise InvalidDuration(f"duration {duration} is not positive", code="not_positive", field="duration",
-                              value=str(duration))
+        raise InvalidDuration(f"duration {format_duration(duration)} is not positive", code="not_positive",
+                              field="duration", value=format_duration(duration))
     if duration > hi - lo:
-        raise InvalidDuration(f"duration {duration} is longer than the window ({hi - lo})",
-                              code="longer_than_window", field="duration", value=str(duration))
+        raise InvalidDuration(
+            f"duration {format_duration(duration)} is longer than the window ({format_duration(hi - lo)})",
+            code="longer_than_window", field="duration", value=format_duration(duration),
+        )
 
 
 def free_intervals(who: Availability, lo: datetime, hi: datetime, tentative_is_busy: bool = True) -> list[tuple]:
@@ -630,7 +633,8 @@ def find_slots(
     lo, hi = check_window(start, end, tz)
     check_duration(duration, lo, hi)
     if step <= timedelta(0):
-        raise SchedulingError(f"step {step} is not positive", code="not_positive", field="step", value=str(step))
+        raise SchedulingError(f"step {format_duration(step)} is not positive", code="not_positive", field="step",
+                              value=format_duration(step))
     if order not in ("rank", "start"):
         raise SchedulingError(f"order {order!r} is not 'rank' or 'start'", code="invalid_order", field="order",
                               value=order)

@@ -1,0 +1,124 @@
+"""The ``freebusy`` and ``find-slots`` subcommands on a SQLite store and an .ics file."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from opentalk_sched.cli import main
+from opentalk_sched.cli.find_slots import parse_length
+from opentalk_sched.core import Event, InviteRole, InviteStatus, Timing
+from opentalk_sched.store import SqliteStore, User, UserInvite
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture
+def db(tmp_path):
+    path = tmp_path / "cal.db"
+    s = SqliteStore(path)
+    alice = User(uuid.uuid4(), "alice@example.com", timezone="Europe/Berlin")
+    bob = User(uuid.uuid4(), "bob@example.com", timezone="Europe/London")
+    s.save_user(alice)
+    s.save_user(bob)
+    a = Event.new("Board", Timing(datetime(2025, 3, 10, 9), datetime(2025, 3, 10, 10), BERLIN), created_by=alice.id)
+    b = Event.new("1:1", Timing(datetime(2025, 3, 10, 15), datetime(2025, 3, 10, 16), BERLIN), created_by=alice.id)
+    s.save_event(a)
+    s.save_event(b)
+    s.save_user_invite(UserInvite(b.id, bob.id, InviteRole.USER, InviteStatus.TENTATIVE))
+    s.close()
+    return str(path)
+
+
+def run(capsys, *argv) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_freebusy_json_from_store(db, capsys):
+    code, out, _ = run(capsys, "freebusy", "--db", db, "--user", "alice@example.com", "--user", "bob@example.com",
+                       "--from", "2025-03-10", "--to", "2025-03-11", "--json")
+    assert code == 0
+    assert [json.loads(line) for line in out.splitlines()] == [
+        {"user": "alice@example.com", "start": "2025-03-10T08:00:00Z", "end": "2025-03-10T09:00:00Z", "type": "busy"},
+        {"user": "alice@example.com", "start": "2025-03-10T14:00:00Z", "end": "2025-03-10T15:00:00Z", "type": "busy"},
+        {"user": "bob@example.com", "start": "2025-03-10T14:00:00Z", "end": "2025-03-10T15:00:00Z",
+         "type": "busy_tentative"},
+    ]
+
+
+def test_freebusy_ics_and_table(db, capsys):
+    code, out, _ = run(capsys, "freebusy", "--db", db, "--user", "bob@example.com", "--from", "2025-03-10",
+                       "--to", "2025-03-11", "--ics")
+    assert code == 0 and "FREEBUSY;FBTYPE=BUSY-TENTATIVE:20250310T140000Z/20250310T150000Z" in out
+    assert "1:1" not in out
+    code, out, _ = run(capsys, "freebusy", "--db", db, "--user", "alice@example.com", "--from", "2025-03-10",
+                       "--to", "2025-03-11", "--tz", "Europe/Berlin")
+    assert "2025-03-10T09:00+01:00" in out and out.strip().endswith("2 busy period(s)")
+
+
+def test_freebusy_from_an_ics_file_with_partstat(tmp_path, capsys):
+    ics = tmp_path / "me.ics"
+    ics.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:t\r\n"
+        "BEGIN:VEVENT\r\nUID:a\r\nDTSTAMP:20250101T000000Z\r\nDTSTART:20250310T080000Z\r\nDTEND:20250310T090000Z\r\n"
+        "ATTENDEE;PARTSTAT=DECLINED:mailto:me@example.com\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:b\r\nDTSTAMP:20250101T000000Z\r\nDTSTART:20250310T100000Z\r\nDTEND:20250310T110000Z\r\n"
+        "ATTENDEE;PARTSTAT=TENTATIVE:mailto:me@example.com\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:c\r\nDTSTAMP:20250101T000000Z\r\nDTSTART:20250310T120000Z\r\nDTEND:20250310T130000Z\r\n"
+        "TRANSP:TRANSPARENT\r\nEND:VEVENT\r\n"
+        "END:VCALENDAR\r\n"
+    )
+    code, out, _ = run(capsys, "freebusy", str(ics), "--from", "2025-03-10", "--to", "2025-03-11", "--json")
+    assert [json.loads(x)["type"] for x in out.splitlines()] == ["busy", "busy"]
+    code, out, _ = run(capsys, "freebusy", str(ics), "--as", "me@example.com", "--from", "2025-03-10",
+                       "--to", "2025-03-11", "--json")
+    assert [(json.loads(x)["start"], json.loads(x)["type"]) for x in out.splitlines()] == [
+        ("2025-03-10T10:00:00Z", "busy_tentative"),
+    ]
+
+
+def test_find_slots_json_and_table(db, capsys):
+    code, out, _ = run(capsys, "find-slots", "--db", db, "--attendee", "alice@example.com",
+                       "--optional", "bob@example.com", "--duration", "1h", "--step", "1h",
+                       "--from", "2025-03-10", "--to", "2025-03-11", "--json")
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    # alice works 08-16 UTC and is busy 08-09 and 14-15; bob (London) works 09-17 UTC
+    assert [(r["start"][11:16], r["optional_free"]) for r in rows] == [
+        ("09:00", ["bob@example.com"]), ("10:00", ["bob@example.com"]), ("11:00", ["bob@example.com"]),
+        ("12:00", ["bob@example.com"]), ("13:00", ["bob@example.com"]), ("15:00", ["bob@example.com"]),
+    ]
+    code, out, _ = run(capsys, "find-slots", "--db", db, "--attendee", "alice@example.com", "--attendee",
+                       "bob@example.com", "--duration", "30m", "--from", "2025-03-10", "--to", "2025-03-11",
+                       "--hours", 'bob@example.com=mon 13:00-14:00', "--order", "start")
+    assert out.splitlines() == [
+        "2025-03-10T13:00:00Z  2025-03-10T13:30:00Z",
+        "2025-03-10T13:15:00Z  2025-03-10T13:45:00Z",
+        "2025-03-10T13:30:00Z  2025-03-10T14:00:00Z",
+        "3 slot(s)",
+    ]
+
+
+def test_cli_errors_exit_2_with_one_line(db, capsys):
+    code, _, err = run(capsys, "find-slots", "--db", db, "--attendee", "ghost@example.com", "--duration", "1h",
+                       "--from", "2025-03-10", "--to", "2025-03-11")
+    assert code == 2 and "unknown_user" in err and "ghost@example.com" in err
+    code, _, err = run(capsys, "find-slots", "--db", db, "--attendee", "alice@example.com", "--duration", "25h",
+                       "--from", "2025-03-10", "--to", "2025-03-11")
+    assert code == 2 and "longer_than_window" in err
+    code, _, err = run(capsys, "freebusy", "--db", db, "--user", "alice@example.com", "--from", "2025-01-01",
+                       "--to", "2026-03-01")
+    assert code == 2 and "window_too_long" in err
+
+
+def test_parse_length():
+    assert parse_length("90") == timedelta(minutes=90)
+    assert parse_length("1h30m") == timedelta(minutes=90)
+    assert parse_length("PT45M") == timedelta(minutes=45)
+    assert parse_length("2d") == timedelta(days=2)
