@@ -18,6 +18,8 @@ from ..core.errors import SchedError
 COMMANDS = (
     "instances",
     "check",
+    "freebusy",
+    "find-slots",
 )
 
 
