@@ -288,6 +288,10 @@ def merge_keyed(raw: Iterable[tuple[datetime, datetime, int]]) -> list[BusyPerio
     for s, e, r in raw:
         if r > 0 and s < e:
             by_rank.setdefault(r, []).append((s, e))
+    if len(by_rank) == 1:  # one type: a plain union
+        ((r, items),) = by_rank.items()
+        t = _BY_RANK[r]
+        return [BusyPeriod(s.replace(tzinfo=UTC), e.replace(tzinfo=UTC), t) for s, e in union_intervals(items)]
     pieces: list[tuple[datetime, datetime, int]] = []
     stronger: list[tuple[datetime, datetime]] = []
     for r in sorted(by_rank, reverse=True):
