@@ -59,6 +59,34 @@ def same_content(ours: bytes | str, theirs: bytes | str) -> bool:
     return _canonical(a) == _canonical(b)
 
 
+def readable_lines(data: bytes | str) -> list[str]:
+    """The content as sorted ``NAME;PARAMS:VALUE`` lines per component, for diffs that
+    show what differs rather than how each side orders it (ignored properties left
+    out). Falls back to the raw lines when the text does not parse."""
+    try:
+        cal = icalendar.Calendar.from_ical(data)
+    except Exception:
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+        return text.replace("\r\n", "\n").splitlines()
+    out: list[str] = []
+
+    def walk(comp, depth: int) -> None:
+        out.append("  " * depth + f"BEGIN:{comp.name}")
+        lines = []
+        for name, value in comp.property_items(recursive=False, sorted=False):
+            if name in ("BEGIN", "END") or name in IGNORED_PROPERTIES:
+                continue
+            params = "".join(f";{k}={v}" for k, v in _params(value))
+            lines.append("  " * (depth + 1) + f"{name}{params}:{_text(value)}")
+        out.extend(sorted(lines))
+        for sub in sorted(comp.subcomponents, key=_canonical):
+            walk(sub, depth + 1)
+        out.append("  " * depth + f"END:{comp.name}")
+
+    walk(cal, 0)
+    return out
+
+
 def _canonical(comp) -> tuple:
     props = []
     for name, value in comp.property_items(recursive=False, sorted=False):

@@ -262,7 +262,7 @@ class Remote:
             principal = self.client.principal()
             for cal in self.client.get_calendars(principal):
                 segment = unquote(urlsplit(str(cal.url)).path).rstrip("/").rsplit("/", 1)[-1]
-                if self.calendar_name in (cal.name, segment):
+                if self.calendar_name in (cal.get_display_name(), segment):
                     self.collection_url = str(cal.url)
                     return self.collection_url
             if not create:

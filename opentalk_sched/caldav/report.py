@@ -50,9 +50,12 @@ class Conflict:
     etag: str | None = None
 
     def diff(self, limit: int = 40) -> list[str]:
-        """A unified diff server copy → our copy, at most ``limit`` lines."""
-        a = (self.theirs or b"").decode("utf-8", "replace").replace("\r\n", "\n").splitlines()
-        b = (self.ours or b"").decode("utf-8", "replace").replace("\r\n", "\n").splitlines()
+        """A unified diff server copy → our copy, at most ``limit`` lines, over
+        :func:`.content.readable_lines` (property order and folding do not show)."""
+        from .content import readable_lines
+
+        a = readable_lines(self.theirs) if self.theirs is not None else []
+        b = readable_lines(self.ours) if self.ours is not None else []
         lines = list(difflib.unified_diff(a, b, "server", "ours", lineterm="", n=1))
         return lines[:limit] + ([f"... ({len(lines) - limit} more lines)"] if len(lines) > limit else [])
 
