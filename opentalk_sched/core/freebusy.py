@@ -59,6 +59,9 @@ from .zones import midnight, to_utc, to_wall
 #: the longest window a free/busy or find-slots query may cover (same as the calendar view)
 MAX_WINDOW = timedelta(days=366)
 _DAY = timedelta(days=1)
+#: working-hours days are computed only inside these (datetime's range minus a margin)
+_FIRST_KEY = datetime(1, 1, 4)
+_LAST_KEY = datetime(9999, 12, 28)
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -476,8 +479,8 @@ class WorkingHours:
         touch across midnight are joined.
         """
         tz = self.tz
-        first = to_wall(start - _DAY, tz).date()
-        last = to_wall(end + _DAY, tz).date()
+        first = to_wall(max(start, _FIRST_KEY) - _DAY, tz).date()
+        last = to_wall(min(end, _LAST_KEY) + _DAY, tz).date()
         raw = []
         day = first
         while day <= last:
