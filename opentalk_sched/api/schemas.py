@@ -1,0 +1,316 @@
+"""Wire schemas of the events API (pydantic v2): the OpenAPI document is built from them.
+
+Request bodies are parsed into these models; a body that is not JSON, has a wrong type
+or misses a required field is a 400 ``invalid_json``. Rules on values that parse (title
+length, end before start, unknown zone, recurrence limits) belong to the service and
+come back as 422 ``validation_failed``.
+
+Responses are built as plain dicts by :mod:`opentalk_sched.api.present` (optional fields
+omitted, never ``null``); the response models here document that shape, and the tests
+validate every response body against them. ``Omitted[T]`` marks a field that may be
+missing but is never ``null``.
+
+Times on the wire are ``DateTimeTz``: ``{"datetime": "2025-03-10T08:00:00Z",
+"timezone": "Europe/Berlin"}``: the UTC instant and the IANA zone it is meant in.
+All-day values are midnight UTC of the date; floating (imported) values are shown as UTC
+with ``"timezone": "UTC"``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import uuid
+from typing import Annotated, Any, Literal, TypeVar, Union
+
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
+
+T = TypeVar("T")
+
+#: a field that is left out of the JSON when it has no value (never ``null``)
+Omitted = Annotated[Union[T, SkipJsonSchema[None]], Field(default=None)]
+
+
+def _text_only(v: Any) -> Any:
+    if not isinstance(v, str):
+        raise ValueError("must be an RFC 3339 date-time string")
+    return v
+
+
+#: an RFC 3339 timestamp with offset (``2025-03-10T08:00:00Z``); numbers are refused
+WireInstant = Annotated[AwareDatetime, BeforeValidator(_text_only)]
+
+InviteStatusName = Literal["pending", "accepted", "tentative", "declined"]
+UserRoleName = Literal["user", "moderator"]
+EmailRoleName = Literal["guest", "moderator"]
+InstanceStatusName = Literal["ok", "cancelled"]
+
+
+class _In(BaseModel):
+    """Request bodies: unknown fields are ignored (as the reference does)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- shared pieces -------------------------------------------------------------------------
+
+
+class DateTimeTz(_In):
+    """A point in time and the zone it is meant in.
+
+    ``datetime``: RFC 3339 with offset; answers always use UTC (``Z``). ``timezone``: an
+    IANA name (``Europe/Berlin``); an unknown name is 422 ``unknown_timezone``.
+    """
+
+    datetime: WireInstant
+    timezone: str = Field(examples=["Europe/Berlin"])
+
+
+class DateTimeTzOut(_Out):
+    datetime: str = Field(examples=["2025-03-10T08:00:00Z"], json_schema_extra={"format": "date-time"})
+    timezone: str = Field(examples=["Europe/Berlin"])
+
+
+class PublicUserProfile(_Out):
+    id: uuid.UUID
+    email: str
+    title: str
+    firstname: str
+    lastname: str
+    display_name: str
+    avatar_url: str
+
+
+class EventRoomInfo(_Out):
+    id: uuid.UUID
+    password: Omitted[str]
+    waiting_room: bool
+
+
+class RegisteredInviteeProfile(PublicUserProfile):
+    kind: Literal["registered"]
+    role: UserRoleName
+
+
+class EmailInviteeProfile(_Out):
+    kind: Literal["email"]
+    email: str
+    avatar_url: str
+
+
+class EventInvitee(_Out):
+    profile: Annotated[Union[RegisteredInviteeProfile, EmailInviteeProfile], Field(discriminator="kind")]
+    status: InviteStatusName
+
+
+class ErrorEntry(_Out):
+    field: str
+    code: str
+    message: str
+
+
+class ErrorBody(_Out):
+    """Every error answer."""
+
+    code: str = Field(examples=["not_found"])
+    message: str
+    validation_errors: Omitted[list[ErrorEntry]]
+
+
+# -- resources -----------------------------------------------------------------------------
+
+
+class _EventCommon(_Out):
+    id: uuid.UUID
+    created_by: PublicUserProfile
+    created_at: _dt.datetime
+    updated_by: PublicUserProfile
+    updated_at: _dt.datetime
+    title: str
+    description: str
+    room: Omitted[EventRoomInfo]
+    invitees_truncated: bool
+    invitees: list[EventInvitee]
+    is_adhoc: bool
+    invite_status: InviteStatusName
+    is_favorite: bool
+    can_edit: bool
+
+
+class TimeIndependentEvent(_EventCommon):
+    """An event without dates."""
+
+    type: Literal["single"]
+    is_time_independent: Literal[True]
+
+
+class TimedEvent(_EventCommon):
+    """An event with dates; ``starts_at``/``ends_at`` are the first occurrence."""
+
+    is_time_independent: Literal[False]
+    type: Literal["single", "recurring"]
+    is_all_day: bool
+    starts_at: DateTimeTzOut
+    ends_at: DateTimeTzOut
+    recurrence_pattern: Omitted[list[str]]
+
+
+EventResource = Annotated[Union[TimeIndependentEvent, TimedEvent], Field(union_mode="left_to_right")]
+
+
+class InstanceResource(_Out):
+    """One occurrence, exceptions applied. ``id`` is ``<event_id>_<instance_id>``."""
+
+    id: str = Field(examples=["0f3b1c7e-2a55-4a4b-9c61-6f8e4a2d9b10_20250310T080000Z"])
+    recurring_event_id: uuid.UUID
+    instance_id: str = Field(examples=["20250310T080000Z"])
+    created_by: PublicUserProfile
+    created_at: _dt.datetime
+    updated_by: PublicUserProfile
+    updated_at: _dt.datetime
+    title: str
+    description: str
+    room: Omitted[EventRoomInfo]
+    invitees_truncated: bool
+    invitees: list[EventInvitee]
+    is_all_day: bool
+    starts_at: DateTimeTzOut
+    ends_at: DateTimeTzOut
+    type: Literal["instance"]
+    status: InstanceStatusName
+    invite_status: InviteStatusName
+    is_favorite: bool
+    can_edit: bool
+
+
+class ExceptionResource(_Out):
+    """A changed or cancelled occurrence, listed after its series in ``GET /v1/events``.
+
+    Only the fields the exception overrides are present.
+    """
+
+    id: str
+    recurring_event_id: uuid.UUID
+    instance_id: str
+    created_by: PublicUserProfile
+    created_at: _dt.datetime
+    updated_by: PublicUserProfile
+    updated_at: _dt.datetime
+    title: Omitted[str]
+    description: Omitted[str]
+    is_all_day: Omitted[bool]
+    starts_at: Omitted[DateTimeTzOut]
+    ends_at: Omitted[DateTimeTzOut]
+    original_starts_at: DateTimeTzOut
+    type: Literal["exception"]
+    status: InstanceStatusName
+    can_edit: bool
+
+
+EventOrException = Annotated[
+    Union[TimeIndependentEvent, TimedEvent, ExceptionResource], Field(union_mode="left_to_right")
+]
+
+
+class PendingInvites(_Out):
+    total_pending_invites: int
+
+
+class RoomEvent(_Out):
+    id: uuid.UUID
+    title: str
+    is_adhoc: bool
+
+
+# -- request bodies ------------------------------------------------------------------------
+
+
+class PostEventBody(_In):
+    """``POST /v1/events``. A timed event needs ``is_all_day``, ``starts_at``, ``ends_at``
+    (422 when missing); all-day values are midnight in their zone. ``recurrence_pattern``:
+    at most 4 RRULE/RDATE/EXRULE/EXDATE lines (SPEC §2)."""
+
+    title: str
+    description: str = ""
+    password: str | None = None
+    waiting_room: bool = False
+    is_time_independent: bool = False
+    is_all_day: bool | None = None
+    starts_at: DateTimeTz | None = None
+    ends_at: DateTimeTz | None = None
+    recurrence_pattern: list[str] = Field(default_factory=list)
+    is_adhoc: bool = False
+
+
+class PatchEventBody(_In):
+    """``PATCH /v1/events/{id}``: absent fields stay unchanged. ``password: null`` removes
+    the room password; ``recurrence_pattern: []`` removes the recurrence; only
+    ``starts_at`` keeps the duration. ``{}`` changes nothing (204)."""
+
+    title: str | None = None
+    description: str | None = None
+    password: str | None = None
+    waiting_room: bool | None = None
+    is_time_independent: bool | None = None
+    is_all_day: bool | None = None
+    starts_at: DateTimeTz | None = None
+    ends_at: DateTimeTz | None = None
+    recurrence_pattern: list[str] | None = None
+    is_adhoc: bool | None = None
+
+
+class PatchInstanceBody(_In):
+    """``PATCH /v1/events/{id}/instances/{instance_id}``; ``{}`` changes nothing (204)."""
+
+    title: str | None = None
+    description: str | None = None
+    is_all_day: bool | None = None
+    starts_at: DateTimeTz | None = None
+    ends_at: DateTimeTz | None = None
+    status: InstanceStatusName | None = None
+
+
+def _role(default: str | None, allowed: tuple[str, ...]) -> Any:
+    """A role field: any string on input (the service answers 422 ``invalid_role`` for
+    others), the allowed names documented as the schema's enum."""
+    return Field(default, json_schema_extra={"enum": list(allowed)})
+
+
+class UserInviteBody(_In):
+    """Invite a registered user (``role``: user or moderator)."""
+
+    invitee: uuid.UUID
+    role: str = _role("user", ("user", "moderator"))
+
+
+class EmailInviteBody(_In):
+    """Invite an email address (``role``: guest or moderator); 422 ``invalid_email``."""
+
+    email: str
+    role: str = _role("guest", ("guest", "moderator"))
+
+
+PostInviteBody = Annotated[Union[UserInviteBody, EmailInviteBody], Field(union_mode="left_to_right")]
+
+
+class PatchUserInviteBody(_In):
+    role: str = _role(..., ("user", "moderator"))
+
+
+class PatchEmailInviteBody(_In):
+    email: str
+    role: str | None = _role(None, ("guest", "moderator"))
+
+
+class DeleteEmailInviteBody(_In):
+    email: str
+
+
+class AcceptInviteBody(_In):
+    """Optional body of ``PATCH /v1/events/{id}/invite``; no body means accepted."""
+
+    status: Literal["accepted", "tentative"] = "accepted"
