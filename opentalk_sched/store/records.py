@@ -120,8 +120,8 @@ class EventQuery:
     span overlaps [time_min, time_max); time-independent events are kept unless
     ``time_independent`` is False. ``favorites``/``adhoc``/``time_independent``: ``None``
     = no filter. ``invite_status``: keep events whose caller status is in the set (the
-    creator's own events count as ``accepted``). ``after``: exclusive keyset position.
-    ``limit``: maximum rows.
+    creator's own events count as ``accepted``). ``after``: keyset position, exclusive
+    unless ``include_after``. ``limit``: maximum rows.
     """
 
     user_id: uuid.UUID | None = None
@@ -132,6 +132,7 @@ class EventQuery:
     time_independent: bool | None = None
     invite_status: frozenset[InviteStatus] | None = None
     after: tuple[str, str, str] | None = None
+    include_after: bool = False
     limit: int = 100
 
 

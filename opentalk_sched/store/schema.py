@@ -90,7 +90,7 @@ CREATE TABLE events (
 );
 CREATE UNIQUE INDEX idx_events_uid ON events(created_by, ical_uid);
 CREATE UNIQUE INDEX idx_events_room ON events(room_id);
-CREATE INDEX idx_events_order ON events(sort_start, created_at, id);
+CREATE INDEX idx_events_order ON events(sort_start, coalesce(created_at, ''), id);
 CREATE INDEX idx_events_span_end ON events(span_end, span_start);
 CREATE INDEX idx_events_span_start ON events(span_start, span_end);
 

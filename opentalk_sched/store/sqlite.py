@@ -441,12 +441,13 @@ class SqliteStore:
             )
             params += [user, *states]
         if query.after is not None:
-            where.append("(e.sort_start, e.created_at, e.id) > (?, ?, ?)")
+            op = ">=" if query.include_after else ">"
+            where.append(f"(e.sort_start, coalesce(e.created_at, ''), e.id) {op} (?, ?, ?)")
             params += list(query.after)
         sql = f"{select} FROM events e{joins}"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY e.sort_start, e.created_at, e.id LIMIT ?"
+        sql += " ORDER BY e.sort_start, coalesce(e.created_at, ''), e.id LIMIT ?"
         params.append(query.limit)
         rows = self._rows(sql, params)
         events = self._load(rows)
