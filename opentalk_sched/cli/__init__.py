@@ -20,6 +20,7 @@ COMMANDS = (
     "check",
     "freebusy",
     "find-slots",
+    "caldav-sync",
 )
 
 
