@@ -45,10 +45,11 @@ def _token(private, kid="k1", **claims):
 def test_oidc_injected_jwks_accepts_a_valid_token(keys):
     (private, jwk), _ = keys
     v = OidcVerifier(ISSUER, AUDIENCE, jwks={"keys": [jwk]})
-    ident = v.verify(_token(private))
+    token = _token(private)
+    ident = v.verify(token)
     assert ident == Identity(
         subject="user-1", email="alice@example.org", display_name="Alice Example", firstname="Alice",
-        lastname="Example", issuer=ISSUER,
+        lastname="Example", issuer=ISSUER, expires_at=float(jwt.decode(token, options={"verify_signature": False})["exp"]),
     )
 
 

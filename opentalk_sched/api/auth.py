@@ -44,7 +44,8 @@ class Identity:
 
     ``subject`` is stable per user and issuer (the JWT ``sub``; the token file's email);
     ``email`` is lowercased. The name fields are ``None`` when the token has no such
-    claim. ``issuer`` is the JWT ``iss`` (``None`` for static tokens).
+    claim. ``issuer`` is the JWT ``iss`` (``None`` for static tokens); ``expires_at`` the
+    JWT ``exp`` (Unix seconds; ``None`` for tokens that do not expire).
     """
 
     subject: str
@@ -53,6 +54,7 @@ class Identity:
     firstname: str | None = None
     lastname: str | None = None
     issuer: str | None = None
+    expires_at: float | None = None
 
 
 class AuthError(Exception):
@@ -220,6 +222,7 @@ class OidcVerifier:
             firstname=_str_or_none(claims.get("given_name")),
             lastname=_str_or_none(claims.get("family_name")),
             issuer=str(claims["iss"]),
+            expires_at=float(claims["exp"]),
         )
 
 
