@@ -79,21 +79,22 @@ def _check_order(errors: Errors, starts_at: Any, ends_at: Any) -> None:
 
 def timing_for_create(errors: Errors, is_all_day, starts_at, ends_at, pattern) -> Timing | None:
     """A timed event's Timing from its request fields (every rule of the module)."""
+    missing = False
     for name, value in (("is_all_day", is_all_day), ("starts_at", starts_at), ("ends_at", ends_at)):
         if not _given(value):
             errors.add(name, "required", f"{name} is required for an event with dates")
-    if errors:
+            missing = True
+    if missing:
         return None
+    before = len(list(errors))
     all_day = bool(is_all_day)
     tz = _zone_for(errors, starts_at)
     _zone_for(errors, ends_at)
     _check_order(errors, starts_at, ends_at)
     rs = validation.recurrence_pattern(errors, pattern, all_day=all_day)
-    if errors:
-        return None
     start = wall_from(errors, starts_at, "starts_at", all_day, tz)
     end = wall_from(errors, ends_at, "ends_at", all_day, tz)
-    if errors:
+    if len(list(errors)) > before:
         return None
     return _timing(errors, start, end, tz, rs)
 

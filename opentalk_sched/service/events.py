@@ -120,7 +120,7 @@ class EventOperations(Presenting):
         position, exc_after = None, None
         if query.after:
             key = decode_cursor(query.after, "events")
-            if len(key) != 4 or not all(isinstance(k, str) for k in key[:3]):
+            if len(key) != 4 or not all(isinstance(k, str) for k in key):
                 raise BadRequest("the cursor cannot be read", field="after", value=query.after)
             position, exc_after = tuple(key[:3]), key[3]
         statuses = frozenset(query.invite_status) if query.invite_status is not None else None
@@ -138,8 +138,8 @@ class EventOperations(Presenting):
             for row in rows:
                 resume = resume_key is not None and row.sort_key == resume_key
                 resume_key = None  # only the first row can continue the previous page's event
-                if not resume:
-                    items.append((row, None, [*row.sort_key, None]))
+                if not resume:  # "" = after the series itself, before its exceptions
+                    items.append((row, None, [*row.sort_key, ""]))
                 if row.event.timing is not None:
                     for rid in sorted(wall_text(r) for r in row.event.overrides):
                         if not (resume and rid <= exc_after):
