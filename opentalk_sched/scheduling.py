@@ -47,6 +47,7 @@ from .core.freebusy import (
 )
 from .core.freebusy import find_slots as _core_find_slots
 from .core.zones import resolve_zone
+from .service.errors import NotFound
 
 UTC = timezone.utc
 
@@ -54,9 +55,9 @@ UTC = timezone.utc
 MAX_ATTENDEES = 100
 
 
-class UnknownUser(SchedError):
-    """A user id that names no user (HTTP 404). ``value`` is the id, ``field`` the
-    parameter that carried it."""
+class UnknownUser(NotFound):
+    """A user id that names no user (a service :class:`NotFound`: HTTP 404 ``not_found``).
+    ``value`` is the id, ``field`` the parameter that carried it."""
 
     code = "unknown_user"
 
@@ -179,6 +180,10 @@ def _conn(store) -> sqlite3.Connection | None:
 def working_hours_setting(store, user_id: uuid.UUID) -> WorkingHoursSetting:
     """The saved setting of a user, or the default one. Raises :class:`UnknownUser`."""
     _users(store, [user_id], "user_id")
+    return _setting(store, user_id)
+
+
+def _setting(store, user_id: uuid.UUID) -> WorkingHoursSetting:
     conn = _conn(store)
     if conn is None:
         row = _memory.get(store, {}).get(user_id)
@@ -194,7 +199,7 @@ def get_working_hours(store, user_id: uuid.UUID, user=None) -> WorkingHours:
     zone when it has one). Raises :class:`UnknownUser`."""
     if user is None:
         user = _users(store, [user_id], "user_id")[user_id]
-    setting = working_hours_setting(store, user_id)
+    setting = _setting(store, user_id)
     tz = resolve_zone(setting.timezone) if setting.timezone else user_zone(user)
     return WorkingHours.parse(setting.hours, tz)
 
