@@ -163,3 +163,46 @@ def test_vfreebusy_round_trip_has_no_titles(store):
     assert b"DTSTART:20250310T000000Z" in text and b"DTEND:20250311T000000Z" in text
     assert read_freebusy(text) == [("alice@example.com", busy)]
     assert busy[0].fbtype is FBType.BUSY
+
+
+# -- the store-backed path against the minute-by-minute reference ---------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+
+from .test_freebusy_core import reference_minutes, minutes_of, scenario  # noqa: E402
+
+
+@settings(deadline=None, max_examples=20, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario())
+def test_store_freebusy_matches_the_reference(case):
+    """Same generated calendars as the core test (several users, DST windows), stored as
+    events + user invites: the first user who 'created' an event is its creator, any other
+    such user accepted it (both BUSY); nobody's is owned by an extra organizer."""
+    w0, w1, people = case
+    store = SqliteStore(":memory:")
+    try:
+        organizer = user(store, "organizer", tz="UTC")
+        users = []
+        for n, (tz, _entries) in enumerate(people):
+            users.append(user(store, f"u{n}", tz=tz.key))
+        creator_of: dict = {}
+        for u, (_tz, entries) in zip(users, people):
+            for ev, status in entries:
+                if status is None and ev.id not in creator_of:
+                    creator_of[ev.id] = u.id
+        saved = set()
+        for _tz, entries in people:
+            for ev, _status in entries:
+                if ev.id not in saved:
+                    store.save_event(ev.replace(created_by=creator_of.get(ev.id, organizer.id)))
+                    saved.add(ev.id)
+        for u, (_tz, entries) in zip(users, people):
+            for ev, status in entries:
+                if creator_of.get(ev.id) == u.id:
+                    continue
+                invite(store, ev, u, status or InviteStatus.ACCEPTED)
+        got = freebusy(store, [u.id for u in users], w0.replace(tzinfo=UTC), w1.replace(tzinfo=UTC))
+        for u, (tz, entries) in zip(users, people):
+            assert minutes_of(got[u.id]) == reference_minutes(entries, w0, w1, tz)
+    finally:
+        store.close()
