@@ -62,6 +62,10 @@ def _order(inst: Instance):
     return (inst.start_key, inst.recurrence_id)
 
 
+def _aware(v) -> bool:
+    return isinstance(v, datetime) and v.tzinfo is not None
+
+
 def _naive_utc(v: datetime) -> datetime:
     return v.astimezone(UTC).replace(tzinfo=None) if v.tzinfo is not None else v
 
@@ -82,12 +86,14 @@ class CompiledEvent:
     def overlapping(
         self, start: datetime, end: datetime, tz: tzinfo | None = None, include_cancelled: bool = False
     ) -> list[Instance]:
-        """Instances overlapping [start, end) (aware bounds; RFC 4791 §9.9), in start
+        """Instances overlapping [start, end) (RFC 4791 §9.9), in start
         order (ties: by original start); the instances :meth:`core.Series.overlapping
         <opentalk_sched.core.Series.overlapping>` gives. ``tz`` only matters for
-        floating series (their wall time is read in ``tz``, UTC by default)."""
+        floating series (their wall time is read in ``tz``, UTC by default) and for date
+        or naive bounds (read in ``tz``, as the core does); only aware bounds use the
+        month lists."""
         s = self.series
-        if s.floating or start.tzinfo is None or end.tzinfo is None:
+        if s.floating or not _aware(start) or not _aware(end):
             found = s.overlapping(start, end, tz, include_cancelled)
             found.sort(key=_order)
             return found
