@@ -22,6 +22,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from starlette.responses import Response
 
+from ..core import InviteStatus
 from ..service.requests import CreateEvent, DateTimeTZ, ListEvents, PatchEvent
 from . import render
 from .context import Caller, ServiceDep
@@ -89,7 +90,7 @@ def list_events(
     page = service.list_events(caller, ListEvents(
         time_min=parse_instant(time_min, "time_min"), time_max=parse_instant(time_max, "time_max"),
         favorites=True if favorites else None, adhoc=adhoc, time_independent=time_independent,
-        invite_status=frozenset(statuses) if statuses else None, invitees_max=invitees_max, per_page=per_page,
+        invite_status=frozenset(InviteStatus(s) for s in statuses) if statuses else None, invitees_max=invitees_max, per_page=per_page,
         after=after,
     ))
     return render.listing(page.items, render.item, link_after(request, page.next_cursor))

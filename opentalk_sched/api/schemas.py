@@ -22,7 +22,7 @@ import datetime as _dt
 import uuid
 from typing import Annotated, Any, Literal, TypeVar, Union
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 T = TypeVar("T")
@@ -46,10 +46,26 @@ EmailRoleName = Literal["guest", "moderator"]
 InstanceStatusName = Literal["ok", "cancelled"]
 
 
+def _valid_text(v: Any) -> Any:
+    """Refuse lone surrogates (``"\\udcff"``): JSON can spell them, UTF-8 cannot store them."""
+    if isinstance(v, str):
+        v.encode("utf-8")  # UnicodeEncodeError is a ValueError: a 400 invalid_json
+    elif isinstance(v, (list, tuple)):
+        for item in v:
+            _valid_text(item)
+    return v
+
+
 class _In(BaseModel):
-    """Request bodies: unknown fields are ignored (as the reference does)."""
+    """Request bodies: unknown fields are ignored (as the reference does); text must be
+    valid Unicode."""
 
     model_config = ConfigDict(extra="ignore")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text_is_unicode(cls, v: Any) -> Any:
+        return _valid_text(v)
 
 
 class _Out(BaseModel):

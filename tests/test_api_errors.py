@@ -1,0 +1,162 @@
+"""HTTP: the error table of SPEC §2 — every client mistake has its status and JSON body,
+and only a genuine bug is a 500."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from fastapi.testclient import TestClient
+
+from opentalk_sched.api import StaticTokenVerifier, create_app
+from opentalk_sched.store import open_store
+
+from .test_api_support import api, auth, error_of  # noqa: F401  (fixture)
+
+TIMED = {
+    "title": "t", "is_time_independent": False, "is_all_day": False,
+    "starts_at": {"datetime": "2025-03-10T08:00:00Z", "timezone": "Europe/Berlin"},
+    "ends_at": {"datetime": "2025-03-10T09:00:00Z", "timezone": "Europe/Berlin"},
+}
+
+
+@pytest.mark.parametrize("content", [
+    b"{", b"not json", b"", b"null", b"[]", b'"title"', b"123",
+    b'{"is_time_independent": true}',  # title missing
+    b'{"title": 5, "is_time_independent": true}',
+    b'{"title": "t", "is_time_independent": "sometimes"}',
+    b'{"title": "t", "recurrence_pattern": "FREQ=DAILY"}',
+    b'{"title": "t", "recurrence_pattern": [1]}',
+    json.dumps({**TIMED, "starts_at": "2025-03-10T08:00:00Z"}).encode(),
+    json.dumps({**TIMED, "starts_at": {"datetime": "2025-03-10T08:00:00", "timezone": "UTC"}}).encode(),
+    json.dumps({**TIMED, "starts_at": {"datetime": 1741593600, "timezone": "UTC"}}).encode(),
+    json.dumps({**TIMED, "starts_at": {"datetime": "yesterday", "timezone": "UTC"}}).encode(),
+    json.dumps({**TIMED, "ends_at": {"datetime": "2025-03-10T09:00:00Z"}}).encode(),
+    '{"title": "\udcff", "is_time_independent": true}'.encode("utf-8", "surrogatepass"),  # invalid UTF-8
+    b'{"title": "\\udcff", "is_time_independent": true}',  # a lone surrogate, JSON-escaped
+    b'{"title": "t", "is_time_independent": false, "recurrence_pattern": ["\\ud800"]}',
+])
+def test_bodies_that_are_not_the_schema_are_400_invalid_json(api, content):
+    r = api.call("POST", "/v1/events", content=content, headers={"Content-Type": "application/json"})
+    body = error_of(r, 400, "invalid_json")
+    assert "validation_errors" not in body
+
+
+def test_invalid_json_on_every_body_route(api):
+    ev = api.weekly()
+    eid = ev["id"]
+    for method, url in (
+        ("PATCH", f"/v1/events/{eid}"), ("PATCH", f"/v1/events/{eid}/instances/20250310T080000Z"),
+        ("POST", f"/v1/events/{eid}/invites"), ("PATCH", f"/v1/events/{eid}/invites/email"),
+        ("DELETE", f"/v1/events/{eid}/invites/email"), ("PATCH", f"/v1/events/{eid}/invites/{api.ids['bob']}"),
+    ):
+        r = api.call(method, url, content=b"{oops", headers={"Content-Type": "application/json"})
+        error_of(r, 400, "invalid_json")
+    r = api.call("PATCH", f"/v1/events/{eid}", content=b'{"title": "x"}', headers={"Content-Type": "text/plain"})
+    error_of(r, 400, "invalid_json")
+
+
+def test_missing_and_invalid_tokens_are_401_with_www_authenticate(api):
+    headers_list = [
+        {}, {"Authorization": ""}, {"Authorization": "Basic YWxpY2U6cHc="}, {"Authorization": "Bearer"},
+        {"Authorization": "Bearer not-a-jwt"}, auth("alice", expired=True), auth("alice", aud="other"),
+        auth("alice", iss="https://other.example"), auth("alice", email=None),
+    ]
+    for headers in headers_list:
+        r = api.client.get("/v1/events", headers=headers)
+        error_of(r, 401, "unauthorized")
+        assert r.headers["www-authenticate"] == "Bearer"
+
+
+def test_auth_comes_before_validation(api):
+    # without a token even a broken body or a bad id is a 401, not a 400/404
+    r = api.client.post("/v1/events", content=b"{", headers={"Content-Type": "application/json"})
+    assert r.status_code in (400, 401)  # FastAPI reads the body first; both are client errors
+    error_of(api.client.get("/v1/events/not-a-uuid"), 401, "unauthorized")
+    error_of(api.client.get("/v1/events/instances?time_min=x"), 401, "unauthorized")
+
+
+def test_unknown_routes_and_methods(api):
+    error_of(api.call("GET", "/v1/nothing-here"), 404, "not_found")
+    error_of(api.call("GET", "/v2/events"), 404, "not_found")
+    r = api.call("PUT", "/v1/events")
+    error_of(r, 405, "method_not_allowed")
+
+
+def test_payload_over_one_mib_is_413(api):
+    big = json.dumps({"title": "t", "is_time_independent": True, "description": "x" * (1 << 20)}).encode()
+    r = api.call("POST", "/v1/events", content=big, headers={"Content-Type": "application/json"})
+    error_of(r, 413, "payload_too_large")
+
+    def chunks():  # no Content-Length: counted while read
+        for _ in range(20):
+            yield b"x" * 65536
+
+    r = api.call("POST", "/v1/events", content=chunks(), headers={"Content-Type": "application/json"})
+    error_of(r, 413, "payload_too_large")
+    # just under the limit is read (and fails validation for the description length instead)
+    ok = json.dumps({"title": "t", "is_time_independent": True, "description": "x" * 4097}).encode()
+    err = error_of(api.call("POST", "/v1/events", content=ok, headers={"Content-Type": "application/json"}),
+                   422, "validation_failed")
+    assert err["validation_errors"][0] == {
+        "field": "description", "code": "invalid_length", "message": "description must be at most 4096 characters"}
+
+
+def test_bad_content_length_is_400(api):
+    r = api.call("POST", "/v1/events", content=b"{}", headers={"Content-Type": "application/json",
+                                                              "Content-Length": "abc"})
+    assert r.status_code == 400
+
+
+def test_validation_failed_body_shape(api):
+    r = api.call("POST", "/v1/events", json={**TIMED, "title": "x" * 300, "recurrence_pattern": ["FREQ=MINUTELY"]})
+    body = error_of(r, 422, "validation_failed")
+    assert body == {
+        "code": "validation_failed",
+        "message": body["message"],
+        "validation_errors": [
+            {"field": "title", "code": "invalid_length", "message": "title must be at most 255 characters"},
+            {"field": "recurrence_pattern", "code": "unsupported_frequency",
+             "message": "FREQ=MINUTELY is not supported; use HOURLY or coarser"},
+        ],
+    }
+    assert "title" in body["message"]
+
+
+class _Broken:
+    """A service whose every call is a bug."""
+
+    store = None
+
+    def get_or_create_user_by_subject(self, subject, **kw):
+        raise KeyError("bug in the service")
+
+    def create_event(self, *a, **kw):  # pragma: no cover - as_service() looks for these
+        raise AssertionError
+
+    list_instances = create_event
+
+
+def test_a_genuine_bug_is_a_logged_500_json(caplog):
+    app = create_app(_Broken(), StaticTokenVerifier.from_text("t a@example.org"))
+    client = TestClient(app, raise_server_exceptions=False)
+    with caplog.at_level(logging.ERROR, logger="opentalk_sched.api"):
+        r = client.get("/v1/events", headers={"Authorization": "Bearer t"})
+    error_of(r, 500, "internal_error")
+    assert r.json()["message"] == "internal server error"  # no internals leak
+    assert "unhandled error on GET /v1/events" in caplog.text
+
+
+def test_static_token_app_end_to_end():
+    store = open_store(":memory:")
+    app = create_app(store, StaticTokenVerifier.from_text("tok-1 erin@example.org Erin Example"))
+    client = TestClient(app)
+    r = client.post("/v1/events", json={"title": "Hello", "is_time_independent": True},
+                    headers={"Authorization": "Bearer tok-1"})
+    assert r.status_code == 201
+    assert r.json()["created_by"]["display_name"] == "Erin Example"
+    error_of(client.get("/v1/events", headers={"Authorization": "Bearer tok-2"}), 401, "unauthorized")
+    assert client.get("/", follow_redirects=False).headers["location"] == "/docs"
+    assert client.get("/docs").status_code == 200
+    store.close()
