@@ -66,7 +66,7 @@ def _per_instance(r: Row) -> str:
     c = r.ours
     if c.unit != "s" or c.value is None or not c.count:
         return "—"
-    return f"{c.value / c.count * 1e6:.3g} µs"
+    return fmt_value(c.value / c.count)
 
 
 def _target(r: Row) -> str:
@@ -101,15 +101,16 @@ def main_table(rows: list[Row]) -> str:
 def sweep_table(sweep: list[dict]) -> str:
     if not sweep:
         return "_(no sweep in this run)_"
-    base = sweep[0]["ours"]
+    first = sweep[0]
     lines = ["| window (March 5–12 of) | ours: compile + query | ours: compiled series | "
-             "recurring-ical-events | dateutil | ours ÷ ours(first year) | instances |",
-             "|" + "---|" * 7]
+             "recurring-ical-events | dateutil | ours ÷ ours(first year), median | same, best sample | instances |",
+             "|" + "---|" * 8]
     for p in sweep:
         counts = set(p["counts"].values())
+        best = f"{p['best']['ours'] / first['best']['ours']:.2f}×" if "best" in p else "—"
         lines.append(
             f"| {p['year']} | {fmt_value(p['ours'])} | {fmt_value(p['ours_warm'])} | {fmt_value(p['rie'])} | "
-            f"{fmt_value(p['dateutil'])} | {p['ours'] / base:.2f}× | "
+            f"{fmt_value(p['dateutil'])} | {p['ours'] / first['ours']:.2f}× | {best} | "
             f"{counts.pop() if len(counts) == 1 else p['counts']} |"
         )
     return "\n".join(lines)
