@@ -57,3 +57,13 @@ def test_report_renders_the_rows_and_a_svg():
     assert "| W2 |" in md and "| 2070 |" in md
     svg = report.render_svg(sweep)
     assert svg.startswith("<svg") and svg.count("<polyline") == 4
+
+
+def test_store_hook_results_are_read_in_every_documented_shape():
+    from benchmarks.workloads import _hook_cells
+
+    cells = _hook_cells({"cold": {"seconds": 1.5, "instances": 10917}, "warm": 0.25})
+    assert [(v, c.value, c.count) for v, c, _ in cells] == [("cold", 1.5, 10917), ("warm", 0.25, None)]
+    cells = _hook_cells([{"variant": "import", "median": 2.0, "events": 10000, "note": "WAL"}])
+    assert [(v, c.value, c.count, n) for v, c, n in cells] == [("import", 2.0, 10000, "WAL")]
+    assert _hook_cells(0.125)[0][1].value == 0.125
