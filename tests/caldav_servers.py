@@ -75,7 +75,7 @@ class _Server:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=self.STOP_GRACE)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
@@ -90,6 +90,8 @@ class _Server:
         return counts
 
     LOG_PATTERN = r"^$"
+    #: seconds to wait for a clean exit after SIGTERM before SIGKILL (the data is thrown away)
+    STOP_GRACE = 10.0
 
 
 class RadicaleServer(_Server):
@@ -121,6 +123,7 @@ class RadicaleServer(_Server):
 
 class XandikosServer(_Server):
     kind = "xandikos"
+    STOP_GRACE = 0.5  # aiohttp waits for idle keep-alive connections on SIGTERM
     LOG_PATTERN = re.compile(r'"([A-Z]+) /[^"]* HTTP/1\.[01]"', re.M)
 
     def command(self) -> list[str]:
