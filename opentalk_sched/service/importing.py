@@ -22,6 +22,7 @@ from typing import Callable, Iterable, Protocol
 
 from ..core import Attendee, Event, InviteRole, Room
 from ..store.records import EmailInvite, UserInvite
+from .errors import ValidationFailed
 from .events import compiles
 from .present import Presenting
 from .views import ImportReport
@@ -44,14 +45,26 @@ class ImportOperations(Presenting):
 
     def import_series(
         self, caller: uuid.UUID, items: Iterable[ImportedSeries], *, skipped: Iterable[Exception] = (),
-        progress: Callable[[int, int], None] | None = None,
+        skip_invalid: bool = False, progress: Callable[[int, int], None] | None = None,
     ) -> ImportReport:
         """Store parsed series for ``caller`` (see the module docstring). ``skipped``:
-        the importer's errors, passed through to the report. Raises ValidationFailed
-        (``recurrence_pattern``) for a series the engine cannot expand; nothing is
-        stored then."""
+        the importer's errors, passed through to the report. A series the engine cannot
+        expand raises ValidationFailed (``recurrence_pattern``, with the series' ``uid``)
+        and nothing is stored, unless ``skip_invalid``: then it is reported in
+        ``ImportReport.skipped`` and the rest is stored."""
         items = list(items)
         me = self.user(caller)
+        skipped = list(skipped)
+        if skip_invalid:
+            good = []
+            for item in items:
+                try:
+                    compiles(item.event)
+                except ValidationFailed as err:
+                    skipped.append(err.with_uid(item.event.ical_uid))
+                else:
+                    good.append(item)
+            items = good
         created, updated, unchanged = [], [], []
         now = self.now()
         with self.writing():
@@ -64,7 +77,7 @@ class ImportOperations(Presenting):
                         ev, id=new_id, created_by=caller, created_at=ev.created_at or now, updated_by=caller,
                         updated_at=now, room=Room(uuid.uuid4()),
                     )
-                    compiles(event)
+                    self._compiles(event)
                     self.store.save_event(event)
                     created.append(event.id)
                     changed = True
@@ -77,7 +90,7 @@ class ImportOperations(Presenting):
                     if changed:
                         event = replace(event, updated_by=caller, updated_at=now,
                                         revision=max(ev.revision, old.revision + 1))
-                        compiles(event)
+                        self._compiles(event)
                         self.store.save_event(event)
                 invites_changed = self._sync_invites(event, me.email, item.attendees, caller, now)
                 if old is not None:
@@ -85,6 +98,13 @@ class ImportOperations(Presenting):
                 if progress is not None:
                     progress(n, len(items))
         return ImportReport(tuple(created), tuple(updated), tuple(unchanged), tuple(skipped))
+
+    @staticmethod
+    def _compiles(event: Event) -> None:
+        try:
+            compiles(event)
+        except ValidationFailed as err:
+            raise err.with_uid(event.ical_uid)
 
     def _sync_invites(self, event: Event, own_email: str, attendees, caller, now) -> bool:
         """Make the event's invites those of the file; True when anything changed."""
