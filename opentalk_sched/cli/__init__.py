@@ -17,6 +17,7 @@ from ..core.errors import SchedError
 #: subcommand modules, in the order ``--help`` lists them
 COMMANDS = (
     "instances",
+    "import_",
     "check",
     "freebusy",
     "find-slots",

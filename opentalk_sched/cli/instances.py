@@ -2,6 +2,7 @@
 
 Prints every instance overlapping [A, B) in start order (RFC 4791 §9.9 overlap), from
 an .ics file. ``--skip-invalid`` reports broken series on stderr and goes on.
+``--db cal.db`` reads the events from an event store instead (same output).
 """
 
 from __future__ import annotations
@@ -23,10 +24,20 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--skip-invalid", action="store_true", help="skip broken series (reported on stderr)")
     p.add_argument("--include-cancelled", action="store_true", help="also print cancelled instances")
+    p.add_argument("--db", type=Path, help="read the events from this event store (SQLite) instead of FILE")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "db", None) is not None:
+        from .store_window import instances_from_store
+
+        if args.file is not None:
+            print("opentalk-sched instances: give an .ics FILE or --db, not both", file=sys.stderr)
+            return 2
+        found = instances_from_store(args.db, args.start, args.end, args.tz, args.include_cancelled)
+        write_instances(found, args.json, args.tz if not args.json else None)
+        return 0
     if args.file is None:
         print("opentalk-sched instances: give an .ics FILE", file=sys.stderr)
         return 2
