@@ -391,3 +391,25 @@ def test_dry_run_writes_nothing_anywhere(world, server):
     assert writes_seen(server) == before
     assert world.state.items(world.state.target("alice@example.com", server.url, world.calendar).id) == {}
     assert len(world.push().created) == 1
+
+
+def test_an_event_that_cannot_be_exported_is_reported_and_its_copy_kept(world, server):
+    from opentalk_sched.core import SchedError
+    from opentalk_sched.ical.export import export_event
+
+    keep = world.add("Keep")
+    world.push()
+    broken = {str(keep.id)}
+
+    def exporter(event, attendees, organizer):
+        if str(event.id) in broken:
+            raise SchedError("cannot compute this series", code="broken_series", uid=event.ical_uid)
+        return export_event(event, attendees, organizer)
+
+    world.change(keep, title="Keep (changed)")
+    source = StoreSource(world.store, world.alice, exporter)
+    report = world.push(source=source)
+    assert [(e.event_id, e.status) for e in report.errors] == [(str(keep.id), 0)]
+    assert "broken_series" in report.errors[0].message
+    assert report.deleted == [] and report.writes == 0
+    assert summaries(OtherDevice(server, world.collection_url).get(f"{keep.id}.ics")) == ["Keep"]
