@@ -598,6 +598,10 @@ class SeriesWriter:
         self.write_value(comp, "DTSTART", start)
         if end != start:
             self.write_value(comp, "DTEND", end)
+        elif isinstance(start, datetime):
+            # zero length: readers differ on an override without DTEND (some take the series'
+            # length), so say it; DTEND may not equal DTSTART (RFC 5545 §3.8.2.2)
+            comp.add("DURATION", vUnknown("PT0S"), encode=False)
         if status or method == "REQUEST":
             comp.add("STATUS", status or "CONFIRMED")
         kept = kept_content(ov.properties) if ov is not None and keep else []
