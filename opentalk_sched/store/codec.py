@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Iterator, Mapping
 
 from ..core import (
-    UTC, Event, InviteRole, InviteStatus, Observance, Override, OverrideKind, RecurrenceSet, Series, Timing,
+    UTC, Event, InviteRole, InviteStatus, Observance, Override, OverrideKind, RecurrenceSet, Room, Series, Timing,
     VTimezone, resolve_zone, to_utc, to_wall, zone_key,
 )
 from ..core.zones import midnight
@@ -91,8 +92,20 @@ def stamp_text(v: datetime | None) -> str | None:
     return v.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def parse_stamp(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
+def parse_stamp(text: str | datetime | None) -> datetime | None:
+    """Inverse of :func:`stamp_text`; a datetime (PostgreSQL ``timestamptz``) is returned in UTC."""
+    if text is None:
+        return None
+    if isinstance(text, datetime):
+        return text if text.tzinfo is UTC else text.astimezone(UTC)
+    return datetime.fromisoformat(text)
+
+
+def as_uuid(v: uuid.UUID | str | None) -> uuid.UUID | None:
+    """An id column → ``uuid.UUID`` (text in SQLite, ``uuid`` in PostgreSQL); ``None`` stays ``None``."""
+    if v is None or isinstance(v, uuid.UUID):
+        return v
+    return uuid.UUID(v)
 
 
 # -- zones --------------------------------------------------------------------------------
@@ -323,6 +336,56 @@ def override_content(cols: Mapping[str, Any]) -> tuple:
         "kind", "title", "description", "is_all_day", "starts_at", "ends_at", "this_and_future", "sequence",
         "properties",
     ))
+
+
+# -- whole events (shared by every store backend) -------------------------------------------
+
+
+def event_columns(event: Event) -> dict[str, Any]:
+    """Every column of an event row except ``version``: ids as text, flags as 0/1,
+    stamps as :func:`stamp_text`, plus :func:`timing_columns` and :func:`index_columns`.
+    A backend adapts the types it stores differently (PostgreSQL: booleans, span range)."""
+    room = event.room
+    cols: dict[str, Any] = {
+        "id": str(event.id), "ical_uid": event.ical_uid, "title": event.title,
+        "description": event.description,
+        "created_by": None if event.created_by is None else str(event.created_by),
+        "created_at": stamp_text(event.created_at),
+        "updated_by": None if event.updated_by is None else str(event.updated_by),
+        "updated_at": stamp_text(event.updated_at), "is_adhoc": int(event.is_adhoc),
+        "revision": event.revision,
+        "room_id": str(room.id) if room else None,
+        "room_password": room.password if room else None,
+        "waiting_room": int(room.waiting_room) if room else 0,
+        "custom_zones": custom_zones_json(event),
+        "properties": json.dumps(list(event.properties)) if event.properties else None,
+    }
+    cols.update(timing_columns(event))
+    cols.update(index_columns(event))
+    return cols
+
+
+def event_from_row(row: Mapping[str, Any], lines: list[str], exc_rows: Iterator[Mapping[str, Any]]) -> Event:
+    """An event row (any backend: ids as text or UUID, stamps as text or datetime, flags
+    as 0/1 or bool) with its recurrence lines and exception rows → the core Event."""
+    zones = ZoneLookup(row["custom_zones"])
+    timing = timing_from_row(row, lines, zones)
+    overrides = {}
+    if timing is not None:
+        for r in exc_rows:
+            ov = override_from_row(r)
+            overrides[ov.recurrence_id] = ov
+    room = None
+    if row["room_id"] is not None:
+        room = Room(as_uuid(row["room_id"]), row["room_password"], bool(row["waiting_room"]))
+    return Event(
+        id=as_uuid(row["id"]), ical_uid=row["ical_uid"], title=row["title"], description=row["description"],
+        timing=timing, overrides=overrides, created_by=as_uuid(row["created_by"]),
+        created_at=parse_stamp(row["created_at"]), updated_by=as_uuid(row["updated_by"]),
+        updated_at=parse_stamp(row["updated_at"]), is_adhoc=bool(row["is_adhoc"]),
+        revision=row["revision"], room=room,
+        properties=tuple(json.loads(row["properties"])) if row["properties"] else (),
+    )
 
 
 def role(text: str) -> InviteRole:
