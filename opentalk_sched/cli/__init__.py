@@ -22,6 +22,7 @@ COMMANDS = (
     "freebusy",
     "find-slots",
     "caldav-sync",
+    "migrate",
 )
 
 
