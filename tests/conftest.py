@@ -47,3 +47,71 @@ def postgres_dsn():
         pytest.skip("PostgreSQL server binaries not installed (apt-get install postgresql)")
     with postgres_server() as dsn:
         yield dsn
+
+
+# -- the store every store / service test runs on (see tests/store_backends.py) -----------
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "backends(*names): run a test that takes the `store` fixture on these backends only"
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Drop the `store` parametrisations a test's ``backends`` marker excludes."""
+    keep, drop = [], []
+    for item in items:
+        marker = item.get_closest_marker("backends")
+        param = getattr(getattr(item, "callspec", None), "params", {}).get("store")
+        (drop if marker is not None and param is not None and param not in marker.args else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture(scope="session")
+def postgres_store_dsn(postgres_dsn):
+    """A migrated database for the store tests on the session's PostgreSQL server."""
+    from .store_backends import TEST_DATABASE, create_database
+
+    return create_database(postgres_dsn, TEST_DATABASE)
+
+
+@pytest.fixture(scope="session")
+def _postgres_stores(postgres_store_dsn):
+    """One PostgresStore for the session (its pooled connections stay warm), reopened
+    if a test closed it."""
+    from opentalk_sched.store.postgres import PostgresStore
+
+    held: list = []
+
+    def get():
+        if not held or held[0].pool.closed:
+            held[:] = [PostgresStore(postgres_store_dsn, min_size=1, max_size=8)]
+        return held[0]
+
+    yield get
+    if held:
+        held[0].close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request):
+    """An empty store: SQLite in memory, or PostgreSQL (every table emptied and a fresh
+    compiled-series cache before the test; see tests/store_backends.py)."""
+    if request.param == "sqlite":
+        from opentalk_sched.store import SqliteStore
+
+        s = SqliteStore(":memory:")
+        yield s
+        s.close()
+        return
+    from opentalk_sched.store import SeriesCache
+
+    from .store_backends import empty_tables
+
+    s = request.getfixturevalue("_postgres_stores")()
+    empty_tables(s)
+    s.series_cache = SeriesCache()
+    yield s

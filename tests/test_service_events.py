@@ -14,6 +14,7 @@ from opentalk_sched.service import (
     PatchInstance, PreconditionFailed, ValidationFailed,
 )
 
+from .store_backends import run_sql
 from .test_service_fixtures import at, utc, world  # noqa: F401 - fixture
 
 
@@ -128,7 +129,7 @@ def test_delete_removes_event_exceptions_invites_and_favorites(world):  # noqa: 
     with pytest.raises(NotFound):
         s.get_event(world.creator.id, ev.id)
     for table in ("events", "exceptions", "user_invites", "email_invites", "favorites", "recurrence"):
-        assert world.store.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0, table
+        assert run_sql(world.store, f"SELECT COUNT(*) FROM {table}")[0][0] == 0, table
     assert [n.change for n in world.seen] == [Change.DELETED]
     assert {a.email for a in world.seen[0].attendees} >= {"user@example.com", "guest@example.org"}
     assert s.pending_invite_count(world.user.id) == 0

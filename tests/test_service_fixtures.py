@@ -10,7 +10,7 @@ import pytest
 
 from opentalk_sched.core import InviteRole
 from opentalk_sched.service import CreateEvent, DateTimeTZ, Service
-from opentalk_sched.store import SqliteStore
+from opentalk_sched.store import Store
 
 UTC = timezone.utc
 
@@ -36,7 +36,7 @@ class Clock:
 @dataclass
 class World:
     service: Service
-    store: SqliteStore
+    store: Store
     seen: list
     creator: object
     moderator: object
@@ -60,11 +60,9 @@ class World:
 
 
 @pytest.fixture
-def world():
-    store = SqliteStore(":memory:")
+def world(store):  # `store`: tests/conftest.py, SQLite and PostgreSQL
     seen: list = []
     service = Service(store, notify=seen.append, clock=Clock())
     people = [service.create_user(f"{n}@example.com", display_name=n.title())
               for n in ("creator", "moderator", "user", "declined", "stranger")]
     yield World(service, store, seen, *people)
-    store.close()

@@ -8,13 +8,14 @@ import pytest
 from opentalk_sched.core import Attendee, Event, InviteRole, InviteStatus, RecurrenceSet, Timing
 from opentalk_sched.service import PatchEvent
 
+from .store_backends import run_sql
 from .test_service_fixtures import world  # noqa: F401 - fixture
 
 TABLES = ("users", "events", "recurrence", "exceptions", "user_invites", "email_invites", "favorites")
 
 
 def snapshot(store):
-    return {t: store.db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in TABLES}
+    return {t: run_sql(store, f"SELECT * FROM {t} ORDER BY 1, 2") for t in TABLES}
 
 
 def fail_after(monkeypatch, obj, name, calls: int):

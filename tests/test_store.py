@@ -20,6 +20,8 @@ from opentalk_sched.store import (
 )
 from opentalk_sched.store.codec import OPEN_END
 
+from .store_backends import INTEGRITY_ERRORS, run_sql
+
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2025, 1, 1, 12, tzinfo=UTC)
@@ -27,13 +29,6 @@ NOW = datetime(2025, 1, 1, 12, tzinfo=UTC)
 
 def utc(*a):
     return datetime(*a, tzinfo=UTC)
-
-
-@pytest.fixture
-def store():
-    s = SqliteStore(":memory:")
-    yield s
-    s.close()
 
 
 def weekly(title="Weekly", start=datetime(2025, 1, 6, 9), lines=("RRULE:FREQ=WEEKLY;BYDAY=MO",), **kw):
@@ -129,13 +124,14 @@ def test_every_event_shape_round_trips(store, index):
 def test_custom_zone_is_stored_as_observances(store):
     ev = _shapes()[3]
     store.save_event(ev)
-    row = store.db.execute("SELECT tzid, custom_zones FROM events").fetchone()
+    row = run_sql(store, "SELECT tzid, custom_zones FROM events")[0]
     assert row[0] == "Custom/Berlin"
     assert '"offset_to": 7200' in row[1]
     back = store.get_event(ev.id)
     assert isinstance(back.timing.tz, VTimezone) and back.timing.tz.observances == ev.timing.tz.observances
 
 
+@pytest.mark.backends("sqlite")  # PostgreSQL: tests/test_postgres_store.py
 def test_wall_time_and_zone_are_what_is_stored(store):
     ev = single(start=datetime(2025, 7, 1, 9))
     store.save_event(ev)
@@ -150,6 +146,7 @@ def _span(store, ev):
     return store.db.execute("SELECT span_start, span_end FROM events WHERE id = ?", (str(ev.id),)).fetchone()
 
 
+@pytest.mark.backends("sqlite")  # PostgreSQL: tests/test_postgres_store.py
 def test_span_of_bounded_and_unbounded_series(store):
     open_ended = weekly()
     bounded = weekly(lines=("FREQ=WEEKLY;COUNT=3",))
@@ -163,6 +160,7 @@ def test_span_of_bounded_and_unbounded_series(store):
     assert (first, last) == (datetime(2025, 1, 6, 8), datetime(2025, 1, 20, 9))
 
 
+@pytest.mark.backends("sqlite")  # PostgreSQL: tests/test_postgres_store.py
 def test_time_independent_events_have_no_span_and_sort_first(store):
     ev = _shapes()[5]
     store.save_event(ev)
@@ -199,6 +197,7 @@ def test_window_is_scoped_to_creator_and_invitees(store):
     assert {h.event.title for h in store.window(utc(2025, 2, 1), utc(2025, 3, 1), user_id=bob)} == set()
 
 
+@pytest.mark.backends("sqlite")  # PostgreSQL: tests/test_postgres_store.py
 def test_window_uses_the_span_index(store):
     plan = store.db.execute(
         "EXPLAIN QUERY PLAN SELECT id FROM events WHERE span_end >= ? AND span_start <= ? AND is_time_independent = 0",
@@ -272,13 +271,13 @@ def test_exceptions_are_unique_per_event_and_original_start(store):
     ev = weekly()
     store.save_event(ev)
     row = ("2025-01-13T09:00:00", "2025-01-13T08:00:00", "modified")
-    store.db.execute(
-        "INSERT INTO exceptions (event_id, recurrence_id, original_start_utc, kind) VALUES (?, ?, ?, ?)",
+    run_sql(
+        store, "INSERT INTO exceptions (event_id, recurrence_id, original_start_utc, kind) VALUES (?, ?, ?, ?)",
         (str(ev.id), *row),
     )
-    with pytest.raises(sqlite3.IntegrityError):
-        store.db.execute(
-            "INSERT INTO exceptions (event_id, recurrence_id, original_start_utc, kind) VALUES (?, ?, ?, ?)",
+    with pytest.raises(INTEGRITY_ERRORS):
+        run_sql(
+            store, "INSERT INTO exceptions (event_id, recurrence_id, original_start_utc, kind) VALUES (?, ?, ?, ?)",
             (str(ev.id), *row),
         )
 
@@ -295,7 +294,7 @@ def test_delete_removes_everything_of_the_event(store):
     store.add_favorite(user, ev.id)
     assert store.delete_event(ev.id) is True
     for table in ("events", "recurrence", "exceptions", "user_invites", "email_invites", "favorites"):
-        assert store.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0, table
+        assert run_sql(store, f"SELECT COUNT(*) FROM {table}")[0][0] == 0, table
     assert store.delete_event(ev.id) is False
 
 
@@ -307,7 +306,7 @@ def test_transaction_rolls_back_every_row(store):
             store.save_user_invite(UserInvite(ev.id, uuid.uuid4()))
             raise RuntimeError("boom")
     for table in ("events", "recurrence", "exceptions", "user_invites"):
-        assert store.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0, table
+        assert run_sql(store, f"SELECT COUNT(*) FROM {table}")[0][0] == 0, table
 
 
 def test_save_event_is_atomic_when_a_row_fails(store, monkeypatch):
@@ -337,7 +336,7 @@ def test_users_by_email_and_subject(store):
     assert store.find_user_by_email("ALICE@example.com") == u
     assert store.find_user_by_subject("sub-1") == u
     assert store.get_users([u.id, uuid.uuid4()]) == {u.id: u}
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         store.save_user(User(uuid.uuid4(), "alice@example.com"))
 
 
@@ -427,5 +426,5 @@ def test_room_and_uid_lookups(store):
     assert store.find_event_by_ical_uid("abc@example.com", uuid.uuid4()) is None
     dup = single(created_by=u)
     dup.room = ev.room
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(INTEGRITY_ERRORS):
         store.save_event(dup)
