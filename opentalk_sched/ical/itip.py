@@ -416,7 +416,148 @@ def _recurrence_id(prop, zones, bad):
     return normalize(value) if value.tzinfo is not None else value
 
 
+# -- applying replies ---------------------------------------------------------------------------
+
+
+def check_reply(info: ReplyInfo, event: Event | None, attendees: Iterable[Attendee]) -> Attendee:
+    """Decide whether a parsed REPLY applies to ``event`` (the stored series with UID
+    ``info.uid``, ``None`` when there is none) and its invitees; returns the invitee
+    who answered.
+
+    Raises :class:`ReplyRejected`: ``unknown_event`` (no such series), ``stale_sequence``
+    (SEQUENCE below the stored revision: the answer is to an older version, RFC 5546
+    §2.1.5), ``unknown_instance`` (RECURRENCE-ID names no occurrence),
+    ``unknown_attendee`` (the address is not invited). Emails compare lowercased.
+    """
+    if event is None or event.ical_uid != info.uid:
+        raise ReplyRejected(f"no event with UID {info.uid!r}", code="unknown_event", field="UID", value=info.uid,
+                            uid=info.uid)
+    if info.sequence < event.revision:
+        raise ReplyRejected(
+            f"the REPLY answers SEQUENCE {info.sequence}, the event is at {event.revision}", code="stale_sequence",
+            field="SEQUENCE", value=str(info.sequence), uid=info.uid,
+        )
+    if info.recurrence_id is not None:
+        from ..core import Series
+
+        if event.timing is None or Series(event).instance(info.recurrence_id) is None:
+            raise ReplyRejected(
+                f"{info.instance_id} is not an occurrence of the event", code="unknown_instance",
+                field="RECURRENCE-ID", value=info.instance_id, uid=info.uid,
+            )
+    for att in attendees:
+        if att.email and att.email.strip().lower() == info.attendee_email:
+            return att
+    raise ReplyRejected(
+        f"{info.attendee_email} is not invited", code="unknown_attendee", field="ATTENDEE", value=info.attendee_email,
+        uid=info.uid,
+    )
+
+
+def apply_itip_reply(service, data: bytes | str, *, organizer) -> ReplyInfo:
+    """Apply an incoming REPLY for the events of user ``organizer`` (a UUID) through the
+    service's public API; returns what was applied.
+
+    The series is found by UID among the organizer's events (``list_events``), SEQUENCE
+    is checked against its revision, the instance against ``get_instance``, the address
+    against its invitees; a registered invitee's answer is stored with ``respond`` (which
+    also notifies). Raises :class:`MalformedReply`, :class:`ReplyRejected` (codes of
+    :func:`check_reply`, plus ``instance_reply_unsupported``: the model has no
+    per-instance answers, and ``email_reply_unsupported``: the service has no public
+    operation yet that stores an email invitee's answer).
+    """
+    from ..service import ListEvents, NotFound
+
+    info = parse_reply(data)
+    view = None
+    after = None
+    while view is None:
+        page = service.list_events(organizer, ListEvents(per_page=100, after=after))
+        view = next((v for v in page.items if getattr(v, "ical_uid", None) == info.uid and v.can_edit), None)
+        after = page.next_cursor
+        if after is None:
+            break
+    if view is None:
+        raise ReplyRejected(f"no event with UID {info.uid!r}", code="unknown_event", field="UID", value=info.uid,
+                            uid=info.uid)
+    view = service.get_event(organizer, view.id, invitees_max=None)
+    if info.sequence < view.revision:
+        raise ReplyRejected(
+            f"the REPLY answers SEQUENCE {info.sequence}, the event is at {view.revision}", code="stale_sequence",
+            field="SEQUENCE", value=str(info.sequence), uid=info.uid,
+        )
+    if info.recurrence_id is not None:
+        try:
+            service.get_instance(organizer, view.id, _instance_id_for(view, info))
+        except NotFound:
+            raise ReplyRejected(
+                f"{info.instance_id} is not an occurrence of the event", code="unknown_instance",
+                field="RECURRENCE-ID", value=info.instance_id, uid=info.uid,
+            ) from None
+        raise ReplyRejected(
+            "answers to one instance cannot be stored (invites are per series)", code="instance_reply_unsupported",
+            field="RECURRENCE-ID", value=info.instance_id, uid=info.uid,
+        )
+    for inv in view.invitees:
+        email = inv.profile.email if inv.profile is not None else inv.email
+        if not email or email.strip().lower() != info.attendee_email:
+            continue
+        if inv.kind != "registered":
+            raise ReplyRejected(
+                "the service has no public operation to store an email invitee's answer",
+                code="email_reply_unsupported", field="ATTENDEE", value=info.attendee_email, uid=info.uid,
+            )
+        service.respond(inv.profile.id, view.id, info.status)
+        return info
+    raise ReplyRejected(
+        f"{info.attendee_email} is not invited", code="unknown_attendee", field="ATTENDEE", value=info.attendee_email,
+        uid=info.uid,
+    )
+
+
+def _instance_id_for(view, info: ReplyInfo) -> str:
+    """The instance id of the REPLY's RECURRENCE-ID in the event's id form (SPEC §1)."""
+    rid = info.recurrence_id
+    if view.is_all_day and isinstance(rid, datetime):
+        rid = rid.date()
+    return format_instance_id(rid)
+
+
+# -- the service's notification payloads ---------------------------------------------------------
+
+
+def itip_for(notification) -> bytes | None:
+    """The iTIP payload of a service :class:`~opentalk_sched.service.Notification` (an
+    :class:`~opentalk_sched.service.ItipBuilder`: ``Service(store, itip=itip_for)``).
+
+    created / updated / invited → REQUEST; instance_changed → REQUEST with RECURRENCE-ID,
+    or CANCEL with it when the instance was cancelled; deleted → CANCEL; uninvited →
+    CANCEL to the removed attendees; responded → REPLY. ``None`` for time-independent
+    events, events without an organizer address, and REQUESTs without attendees.
+    """
+    change = getattr(notification.change, "value", notification.change)
+    event = notification.event
+    organizer = notification.organizer
+    if event.timing is None or not organizer:
+        return None
+    attendees = tuple(notification.attendees)
+    if change in ("created", "updated", "invited"):
+        return request(event, attendees, organizer) if attendees else None
+    if change == "instance_changed":
+        rid = notification.recurrence_id if notification.recurrence_id is not None else notification.instance_id
+        if notification.cancelled:
+            return cancel(event, attendees, organizer, recurrence_id=rid)
+        return request(event, attendees, organizer, recurrence_id=rid) if attendees else None
+    if change == "deleted":
+        return cancel(event, attendees, organizer)
+    if change == "uninvited":
+        return cancel(event, notification.affected, organizer, uninvited=True)
+    if change == "responded" and notification.affected:
+        return reply(event, notification.affected[0], organizer, notification.status)
+    return None
+
+
 __all__ = [
     "request", "cancel", "reply", "parse_reply", "parse_replies", "ReplyInfo", "ItipError", "MalformedReply",
-    "ReplyRejected", "REPLY_PARTSTATS",
+    "ReplyRejected", "REPLY_PARTSTATS", "check_reply", "apply_itip_reply", "itip_for",
 ]
