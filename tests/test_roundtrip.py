@@ -171,6 +171,19 @@ def test_shared_case_export_validates_with_a_third_party_reader(name):
     assert len(mine) >= len(case["expected"])
 
 
+@pytest.mark.parametrize("name", ["google.ics", "outlook.ics", "team.ics"])
+def test_example_calendar_round_trip(examples_dir, name):
+    """Real-world shaped files (Google, Outlook, a team calendar): same instances, invite
+    statuses and kept properties (VALARM, X-, CATEGORIES ...) after export → import."""
+    first = read_calendar((examples_dir / name).read_bytes())
+    second = read_calendar(export_calendar(first.items, now=NOW).data)
+    lo, hi = datetime(2000, 1, 1), datetime(2035, 1, 1)
+    assert snapshot(second.events, lo, hi) == snapshot(first.events, lo, hi)
+    assert invite_statuses(second.items) == invite_statuses(first.items)
+    assert [e.properties for e in second.events] == [e.properties for e in first.events]
+    assert [i.organizer for i in second.items] == [i.organizer for i in first.items]
+
+
 # -- generated series -------------------------------------------------------------------------------
 
 #: a zone known only from its VTIMEZONE (DTSTART 1970 as Thunderbird writes it: the engine
