@@ -26,7 +26,8 @@ from datetime import date, datetime, timedelta
 
 from ..core import UTC, Event, Instance, InstanceStatus, InviteStatus, Override, OverrideKind, Room, to_utc
 from ..core.zones import midnight
-from ..store.codec import key_text
+from ..store.codec import key_text, wall_text
+from ..store.records import IndexHit
 from . import dates, validation
 from .errors import BadRequest, NotFound
 from .events import EventOperations, check_invitees_max, compiles
@@ -40,7 +41,7 @@ from .views import EventView, InstanceView, Page
 #: the longest calendar-view window (SPEC §2)
 MAX_WINDOW = timedelta(days=366)
 _DAY = timedelta(days=1)
-_FAR = datetime(9999, 12, 1, tzinfo=UTC)
+_FAR = datetime(9000, 1, 1, tzinfo=UTC)  # open-ended lists stop here; rule periods near 9999 overflow
 
 
 def _aware(v: datetime | date) -> datetime:
@@ -62,6 +63,14 @@ def _wall(value, series, all_day: bool):
     if value.tzinfo is not None:
         value = value.astimezone(series.tz).replace(tzinfo=None)
     return value.date() if all_day else value
+
+
+def _after(item: tuple, cursor: tuple) -> bool:
+    """(start key, event id, original start) strictly after a calendar cursor
+    (start key, event id, original start as wall text)."""
+    if item[:2] != cursor[:2]:
+        return item[:2] > cursor[:2]
+    return wall_text(item[2]) > cursor[2]
 
 
 class InstanceOperations(EventOperations):
@@ -220,13 +229,13 @@ class InstanceOperations(EventOperations):
         start = lo if after is None else max(lo, _aware(after[0]) - _DAY)
         step = timedelta(days=62)
         while True:
-            end = min(hi, start + step)
+            end = hi if hi - start <= step else start + step  # no datetime overflow near year 9999
             found = compiled.overlapping(start, end, include_cancelled=True)
             if after is not None:
                 found = [i for i in found if (i.start_key, i.instance_id) > after]
             if len(found) > per_page or end >= hi:
                 break
-            step = step * 2 if end + step * 2 < _FAR else hi - start
+            step = step * 2 if step * 2 < _FAR - end else hi - start
         found.sort(key=lambda i: (i.start_key, i.instance_id))
         page = found[:per_page]
         cursor = None
@@ -270,31 +279,69 @@ class InstanceOperations(EventOperations):
         after = None
         if query.after:
             after = self._read_key(decode_cursor(query.after, "calendar"), 3, query.after)
-        hits = self.store.window(lo, hi, user_id=caller)
-        candidates = []
-        include_cancelled = query.include_cancelled
-        for hit in hits:
-            invite = hit.invite
-            if invite is not None and invite.status is InviteStatus.DECLINED and not query.include_declined:
-                continue
-            c = hit.compiled
-            eid = c.id_text
-            floating = c.series.floating
-            for inst in c.overlapping(lo, hi, tz, include_cancelled):
-                key = to_utc(inst.start_key, tz) if floating else inst.start_key
-                if after is not None:
-                    if (key, eid) < after[:2] or ((key, eid) == after[:2] and inst.instance_id <= after[2]):
-                        continue
-                candidates.append((key, eid, inst.recurrence_id, inst, invite))
+        candidates = self._calendar_candidates(caller, lo, hi, tz, query, after)
         chosen = heapq.nsmallest(per_page + 1, candidates, key=lambda c: c[:3])
-        page = chosen[:per_page]
+        resolved = self._resolve(chosen)
+        page = resolved[:per_page]
         cursor = None
-        if len(chosen) > per_page:
-            k, eid, _rid, inst, _inv = page[-1]
-            cursor = encode_cursor("calendar", [key_text(k), eid, inst.instance_id])
+        if len(resolved) > per_page:
+            k, eid, rid, _inst, _inv = page[-1]
+            cursor = encode_cursor("calendar", [key_text(k), eid, wall_text(rid)])
         favs = self.store.favorite_ids(caller, {c[3].event.id for c in page})
         views = self.instance_views(caller, [(c[3], c[4]) for c in page], favs, invitees_max)
         return Page(tuple(views), cursor)
+
+    def _calendar_candidates(self, caller, lo, hi, tz, query: CalendarQuery, after) -> list[tuple]:
+        """``(start key, event id, original start, Instance or None, invite)`` for every
+        instance in the window after the cursor. ``None`` instances come from the store's
+        persisted month index and are built (compiled) only if they make the page."""
+        index = getattr(self.store, "window_index", None)
+        hits = index(lo, hi, user_id=caller) if index is not None else None
+        if hits is None:
+            hits = [IndexHit(h.compiled.id_text, h.compiled.version, h.created_by, h.invite, h.compiled)
+                    for h in self.store.window(lo, hi, user_id=caller)]
+        lo_k, hi_k = lo.astimezone(UTC).replace(tzinfo=None), hi.astimezone(UTC).replace(tzinfo=None)
+        include_cancelled, include_declined = query.include_cancelled, query.include_declined
+        out: list[tuple] = []
+        append = out.append
+        for hit in hits:
+            invite = hit.invite
+            if invite is not None and invite.status is InviteStatus.DECLINED and not include_declined:
+                continue
+            eid = hit.event_id
+            c = hit.compiled
+            if c is not None:
+                floating = c.series.floating
+                for inst in c.overlapping(lo, hi, tz, include_cancelled):
+                    key = to_utc(inst.start_key, tz) if floating else inst.start_key
+                    if after is None or _after((key, eid, inst.recurrence_id), after):
+                        append((key, eid, inst.recurrence_id, inst, invite))
+                continue
+            seen = set()
+            for a, b, rid, cancelled in hit.entries:
+                if a < hi_k and (b > lo_k or (a == b and a >= lo_k)) and (include_cancelled or not cancelled):
+                    if rid in seen:
+                        continue
+                    seen.add(rid)
+                    if after is None or _after((a, eid, rid), after):
+                        append((a, eid, rid, None, invite))
+        return out
+
+    def _resolve(self, chosen: list[tuple]) -> list[tuple]:
+        """Build the Instance of each chosen index entry (compiling only those events)."""
+        missing = {c[1] for c in chosen if c[3] is None}
+        if not missing:
+            return chosen
+        compiled = self.store.compile_events(missing)
+        out = []
+        for key, eid, rid, inst, invite in chosen:
+            if inst is None:
+                c = compiled.get(eid)
+                inst = c.series.instance(rid, include_cancelled=True) if c is not None else None
+                if inst is None:  # changed since the index was read
+                    continue
+            out.append((key, eid, rid, inst, invite))
+        return out
 
     # -- this and following -------------------------------------------------------------------
 

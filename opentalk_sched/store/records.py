@@ -152,3 +152,20 @@ class WindowHit:
     @property
     def event(self) -> Event:
         return self.compiled.event
+
+
+@dataclass(slots=True)
+class IndexHit:
+    """A candidate of :meth:`SqliteStore.window_index
+    <opentalk_sched.store.sqlite.SqliteStore.window_index>`: either ``compiled`` (the
+    series is in memory) or ``entries``, the instances the persisted month index holds
+    for the covered months, as ``(start key, end key, original start, cancelled)``
+    tuples (naive UTC keys; an instance spanning two months appears in both).
+    ``invite``: the querying user's own invite, as in :class:`WindowHit`."""
+
+    event_id: str
+    version: int
+    created_by: uuid.UUID | None
+    invite: UserInvite | None
+    compiled: "CompiledEvent | None" = None
+    entries: list | None = None

@@ -53,9 +53,22 @@ def _month(key: datetime) -> int:
     return key.year * 12 + key.month - 1
 
 
-def _month_start(index: int) -> datetime:
+def month_start(index: int) -> datetime:
+    """The aware UTC start of month ``index`` (``year * 12 + month - 1``)."""
     y, m = divmod(index, 12)
     return datetime(y, m + 1, 1, tzinfo=UTC)
+
+
+def month_range(lo: datetime, hi: datetime) -> range:
+    """The month indexes covering [lo, hi) (naive UTC keys); one month when lo == hi."""
+    m0 = _month(lo)
+    last = _month(hi) if (hi.day, hi.hour, hi.minute, hi.second, hi.microsecond) != (1, 0, 0, 0, 0) else _month(hi) - 1
+    return range(m0, max(m0, last if hi > lo else m0) + 1)
+
+
+def overlaps(a: datetime, b: datetime, lo: datetime, hi: datetime) -> bool:
+    """RFC 4791 §9.9: [a, b) overlaps [lo, hi); a zero-length one when lo <= a < hi."""
+    return a < hi and (b > lo or (a == b and a >= lo))
 
 
 def _order(inst: Instance):
@@ -66,7 +79,7 @@ def _aware(v) -> bool:
     return isinstance(v, datetime) and v.tzinfo is not None
 
 
-def _naive_utc(v: datetime) -> datetime:
+def naive_utc(v: datetime) -> datetime:
     return v.astimezone(UTC).replace(tzinfo=None) if v.tzinfo is not None else v
 
 
@@ -83,6 +96,18 @@ class CompiledEvent:
         self.id_text = str(event.id)
         self._months: dict[int, list[Instance]] = {}
 
+    def month(self, index: int) -> list[Instance]:
+        """Every instance (cancelled ones included) overlapping month ``index`` of UTC,
+        computed once. Not for floating series (their months depend on a zone)."""
+        found = self._months.get(index)
+        if found is None:
+            found = self.series.overlapping(month_start(index), month_start(index + 1), None, True)
+            months = self._months
+            if len(months) >= MONTHS_PER_SERIES:
+                months.pop(next(iter(months)))
+            months[index] = found
+        return found
+
     def overlapping(
         self, start: datetime, end: datetime, tz: tzinfo | None = None, include_cancelled: bool = False
     ) -> list[Instance]:
@@ -97,28 +122,19 @@ class CompiledEvent:
             found = s.overlapping(start, end, tz, include_cancelled)
             found.sort(key=_order)
             return found
-        lo, hi = _naive_utc(start), _naive_utc(end)
+        lo, hi = naive_utc(start), naive_utc(end)
         if hi < lo:
             return []
-        m0 = _month(lo)
-        m1 = _month(hi) if hi > lo and (hi.day, hi.hour, hi.minute, hi.second, hi.microsecond) != (1, 0, 0, 0, 0) else _month(hi) - 1
-        m1 = max(m0, m1)
-        if m1 - m0 >= MAX_CACHED_MONTHS:
+        months = month_range(lo, hi)
+        if len(months) > MAX_CACHED_MONTHS:
             found = s.overlapping(start, end, tz, include_cancelled)
             found.sort(key=_order)
             return found
-        months = self._months
         out: list[Instance] = []
-        many = m1 > m0
+        many = len(months) > 1
         seen: set = set()
-        for m in range(m0, m1 + 1):
-            found = months.get(m)
-            if found is None:
-                found = s.overlapping(_month_start(m), _month_start(m + 1), None, True)
-                if len(months) >= MONTHS_PER_SERIES:
-                    months.pop(next(iter(months)))
-                months[m] = found
-            for inst in found:
+        for m in months:
+            for inst in self.month(m):
                 a, b = inst.start_key, inst.end_key
                 if a < hi and (b > lo or (a == b and a >= lo)):
                     if not include_cancelled and inst.cancelled:
@@ -140,14 +156,15 @@ class SeriesCache:
 
     def __init__(self, maxsize: int = 50_000) -> None:
         self.maxsize = maxsize
-        self._items: OrderedDict[uuid.UUID, CompiledEvent] = OrderedDict()
+        self._items: OrderedDict[str, CompiledEvent] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[int, dict[int, list]]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, event_id: uuid.UUID, version: int) -> CompiledEvent | None:
+    def get(self, event_id: uuid.UUID | str, version: int) -> CompiledEvent | None:
         """The compiled event when cached at exactly ``version``, else ``None``."""
-        item = self._items.get(event_id)
+        item = self._items.get(event_id if isinstance(event_id, str) else str(event_id))
         if item is None or item.version != version:
             self.misses += 1
             return None
@@ -158,19 +175,41 @@ class SeriesCache:
         """Compile ``event`` (raises what :class:`core.Series` raises) and keep it."""
         item = CompiledEvent(event, version)
         with self._lock:
-            self._items[event.id] = item
-            self._items.move_to_end(event.id)
+            self._items[item.id_text] = item
+            self._items.move_to_end(item.id_text)
             while len(self._items) > self.maxsize:
                 self._items.popitem(last=False)
         return item
 
-    def discard(self, event_id: uuid.UUID) -> None:
+    def discard(self, event_id: uuid.UUID | str) -> None:
         with self._lock:
-            self._items.pop(event_id, None)
+            self._items.pop(str(event_id), None)
+            self._entries.pop(str(event_id), None)
+
+    def entries(self, event_id: str, version: int, month: int) -> list | None:
+        """Month-index entries read earlier for ``(event, version, month)``, else ``None``."""
+        found = self._entries.get(event_id)
+        if found is None or found[0] != version:
+            return None
+        return found[1].get(month)
+
+    def put_entries(self, event_id: str, version: int, month: int, entries: list) -> None:
+        """Keep decoded month-index entries (see :mod:`~opentalk_sched.store.month_index`)."""
+        with self._lock:
+            found = self._entries.get(event_id)
+            if found is None or found[0] != version:
+                found = self._entries[event_id] = (version, {})
+                while len(self._entries) > self.maxsize:
+                    self._entries.popitem(last=False)
+            months = found[1]
+            if len(months) >= MONTHS_PER_SERIES:
+                months.pop(next(iter(months)))
+            months[month] = entries
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._entries.clear()
 
     def __len__(self) -> int:
         return len(self._items)

@@ -33,16 +33,17 @@ import sqlite3
 import threading
 import uuid
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 import sqlite_utils
 
 from ..core import UTC, Event, InviteRole, InviteStatus, Room
-from . import codec
-from .records import EmailInvite, EventQuery, EventRow, ExceptionMeta, User, UserInvite, WindowHit
+from . import codec, month_index
+from .records import EmailInvite, EventQuery, EventRow, ExceptionMeta, IndexHit, User, UserInvite, WindowHit
 from .schema import migrate
-from .series_cache import CompiledEvent, SeriesCache
+from .series_cache import CompiledEvent, SeriesCache, month_range, naive_utc, MAX_CACHED_MONTHS
 
 _CHUNK = 500
 
@@ -62,8 +63,14 @@ def _id(v: uuid.UUID | str | None) -> str | None:
     return None if v is None else str(v)
 
 
+@lru_cache(maxsize=65536)
+def _parse_uuid(v: str) -> uuid.UUID:
+    return uuid.UUID(v)
+
+
 def _uuid(v: str | None) -> uuid.UUID | None:
-    return None if v is None else uuid.UUID(v)
+    """An id column → UUID; parsed ids are memoised (creators and events repeat)."""
+    return None if v is None else _parse_uuid(v)
 
 
 def _chunks(items: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
@@ -96,6 +103,7 @@ class SqliteStore:
         if self._memory_uri is None:
             db.enable_wal()
         migrate(db)
+        db.conn.execute(month_index.SCHEMA)  # a derived cache, outside the schema versions
 
     # -- connections and transactions ------------------------------------------------
 
@@ -270,6 +278,7 @@ class SqliteStore:
                     [cols[n] for n in names if n != "id"] + [eid],
                 )
             self._exec("DELETE FROM recurrence WHERE event_id = ?", (eid,))
+            self._exec("DELETE FROM month_index WHERE event_id = ?", (eid,))
             if lines:
                 self.conn.executemany(
                     "INSERT INTO recurrence (event_id, position, line) VALUES (?, ?, ?)",
@@ -308,7 +317,7 @@ class SqliteStore:
         transaction). Returns False when there was no such event."""
         eid = str(event_id)
         with self.transaction():
-            for table in ("recurrence", "exceptions", "user_invites", "email_invites", "favorites"):
+            for table in ("recurrence", "exceptions", "user_invites", "email_invites", "favorites", "month_index"):
                 self._exec(f"DELETE FROM {table} WHERE event_id = ?", (eid,))
             found = self._exec("DELETE FROM events WHERE id = ?", (eid,)).rowcount > 0
         self.series_cache.discard(event_id)
@@ -348,9 +357,9 @@ class SqliteStore:
                 overrides[ov.recurrence_id] = ov
         room = None
         if row["room_id"] is not None:
-            room = Room(uuid.UUID(row["room_id"]), row["room_password"], bool(row["waiting_room"]))
+            room = Room(_uuid(row["room_id"]), row["room_password"], bool(row["waiting_room"]))
         return Event(
-            id=uuid.UUID(row["id"]), ical_uid=row["ical_uid"], title=row["title"], description=row["description"],
+            id=_uuid(row["id"]), ical_uid=row["ical_uid"], title=row["title"], description=row["description"],
             timing=timing, overrides=overrides, created_by=_uuid(row["created_by"]),
             created_at=codec.parse_stamp(row["created_at"]), updated_by=_uuid(row["updated_by"]),
             updated_at=codec.parse_stamp(row["updated_at"]), is_adhoc=bool(row["is_adhoc"]),
@@ -491,7 +500,7 @@ class SqliteStore:
         missing: list[str] = []
         for row in rows:
             eid, version = row[0], row[1]
-            c = cache.get(uuid.UUID(eid), version)
+            c = cache.get(eid, version)
             if c is None:
                 missing.append(eid)
             else:
@@ -526,6 +535,141 @@ class SqliteStore:
             if row is not None and not self.conn.in_transaction:
                 c = self.series_cache.put(event, version)
         return c
+
+    def compile_events(self, ids: Iterable[str | uuid.UUID]) -> dict[str, CompiledEvent]:
+        """The current compiled form of each stored event (by id text), from the cache or
+        loaded in bulk; missing ids are left out."""
+        out: dict[str, CompiledEvent] = {}
+        wanted = sorted({str(i) for i in ids})
+        keep = not self.conn.in_transaction
+        for chunk in _chunks(wanted):
+            versions = dict(self.conn.execute(
+                f"SELECT id, version FROM events WHERE id IN ({_marks(len(chunk))})", chunk).fetchall())
+            missing = []
+            for eid, version in versions.items():
+                c = self.series_cache.get(eid, version)
+                if c is None:
+                    missing.append(eid)
+                else:
+                    out[eid] = c
+            if missing:
+                rows = self._rows(f"SELECT * FROM events WHERE id IN ({_marks(len(missing))})", missing)
+                for ev, version in self._load(rows):
+                    c = self.series_cache.put(ev, version) if keep else CompiledEvent(ev, version)
+                    out[c.id_text] = c
+        return out
+
+    def window_index(
+        self, start: datetime, end: datetime, *, user_id: uuid.UUID | None = None
+    ) -> list[IndexHit] | None:
+        """Like :meth:`window`, but candidates that are not compiled in this process are
+        answered from the persisted month index (:mod:`~opentalk_sched.store.month_index`)
+        when it is current, without loading or compiling them; the others are compiled,
+        and their month lists written to the index for the next process (best effort: a
+        busy or read-only database just skips the write). ``None`` when the window covers
+        more months than the month lists do (use :meth:`window`)."""
+        lo, hi = naive_utc(start), naive_utc(end)
+        months = month_range(lo, hi)
+        if len(months) > MAX_CACHED_MONTHS or hi < lo:
+            return None
+        lo_t, hi_t = codec.key_text(start), codec.key_text_ceil(end)
+        scope, params = "", [lo_t, hi_t]
+        join = "LEFT JOIN user_invites ui ON 0"
+        if user_id is not None:
+            u = str(user_id)
+            join = "LEFT JOIN user_invites ui ON ui.event_id = e.id AND ui.invitee = ?"
+            params = [u, lo_t, hi_t, u]
+            scope = " AND (e.created_by = ? OR ui.invitee IS NOT NULL)"
+        rows = self.conn.execute(
+            "SELECT e.id, e.version, e.created_by, (e.tzid IS NULL AND e.is_all_day = 0), ui.role, ui.status,"
+            f" ui.created_by, ui.created_at, ui.updated_at FROM events e {join}"
+            " WHERE e.span_end >= ? AND e.span_start <= ? AND e.is_time_independent = 0" + scope, params,
+        ).fetchall()
+        cache = self.series_cache
+        hits: dict[str, IndexHit] = {}
+        lookup: list[str] = []
+        compile_: list[str] = []
+        for eid, version, created_by, floating, role, status, inv_by, inv_at, inv_upd in rows:
+            invite = None
+            if status is not None:
+                invite = UserInvite(
+                    _uuid(eid), user_id, InviteRole(role), InviteStatus(status), _uuid(inv_by),
+                    codec.parse_stamp(inv_at), codec.parse_stamp(inv_upd),
+                )
+            hit = hits[eid] = IndexHit(eid, version, _uuid(created_by), invite, cache.get(eid, version))
+            if hit.compiled is None:
+                (compile_ if floating else lookup).append(eid)
+        engine = month_index.engine_key()
+        m0, m1 = months[0], months[-1]
+        unread = []
+        for eid in lookup:  # entries this process already read
+            version = hits[eid].version
+            parts = [cache.entries(eid, version, m) for m in months]
+            if any(p is None for p in parts):
+                unread.append(eid)
+            else:
+                hits[eid].entries = parts[0] if len(parts) == 1 else [e for p in parts for e in p]
+        for chunk in _chunks(unread):
+            found: dict[str, dict[int, bytes]] = {}
+            for eid, month, version, key, data in self.conn.execute(
+                "SELECT event_id, month, version, engine, data FROM month_index"
+                f" WHERE event_id IN ({_marks(len(chunk))}) AND month BETWEEN ? AND ?", [*chunk, m0, m1],
+            ):
+                if version == hits[eid].version and key == engine:
+                    found.setdefault(eid, {})[month] = data
+            for eid in chunk:
+                blobs = found.get(eid)
+                if blobs is None or len(blobs) != len(months):
+                    compile_.append(eid)
+                    continue
+                entries = []
+                version = hits[eid].version
+                for m in months:
+                    part = month_index.decode(blobs[m])
+                    cache.put_entries(eid, version, m, part)
+                    entries.extend(part)
+                hits[eid].entries = entries
+        if compile_:
+            compiled = self.compile_events(compile_)
+            rows_out = []
+            for eid in compile_:
+                c = compiled.get(eid)
+                if c is None:  # deleted meanwhile
+                    hits.pop(eid, None)
+                    continue
+                hit = hits[eid]
+                hit.compiled, hit.version = c, c.version
+                if not c.series.floating:
+                    for m in months:
+                        entries = [(i.start_key, i.end_key, i.recurrence_id, i.cancelled) for i in c.month(m)]
+                        if all(month_index.encodable(a) and month_index.encodable(b) for a, b, _r, _c in entries):
+                            rows_out.append((eid, m, c.version, engine, month_index.encode(entries)))
+            self._write_month_rows(rows_out)
+        return list(hits.values())
+
+    def _write_month_rows(self, rows: list[tuple]) -> None:
+        """Persist month rows if the write lock is free right now; a cache, so never wait."""
+        conn = self.conn
+        if not rows or conn.in_transaction:
+            return
+        try:
+            conn.execute("PRAGMA busy_timeout = 0")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany(
+                    "INSERT OR REPLACE INTO month_index (event_id, month, version, engine, data)"
+                    " SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM events WHERE id = ?1 AND version = ?3)",
+                    rows,
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error:
+            pass
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
 
     # -- invites ---------------------------------------------------------------------------
 
