@@ -160,3 +160,34 @@ def test_static_token_app_end_to_end():
     assert client.get("/", follow_redirects=False).headers["location"] == "/docs"
     assert client.get("/docs").status_code == 200
     store.close()
+
+
+def test_times_at_the_edges_of_the_calendar_are_client_errors_not_500(api):
+    from fastapi.testclient import TestClient as Client
+
+    api.client = Client(api.app, raise_server_exceptions=False)
+    yearly = api.single(recurrence_pattern=["FREQ=YEARLY"])
+    never = api.single(recurrence_pattern=["FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"])  # unbounded, matches nothing
+    far = "time_min=8998-12-01T00:00:00Z&time_max=8999-12-01T00:00:00Z"
+    assert api.call("GET", f"/v1/events/instances?{far}").status_code == 200
+    for ev in (yearly, never):
+        for query in (far, "time_min=8999-12-31T23:59:59Z", "time_max=1000-01-01T00:00:01Z", "per_page=100"):
+            r = api.call("GET", f"/v1/events/{ev['id']}/instances?{query}")
+            assert r.status_code == 200, (query, r.text)
+    assert [i["instance_id"] for i in api.call("GET", f"/v1/events/{never['id']}/instances").json()] == [
+        "20250311T130000Z"]  # DTSTART is always an occurrence
+    for query in ("time_min=9999-12-28T00:00:00Z&time_max=9999-12-29T00:00:00Z",
+                  "time_min=0001-01-01T00:00:00Z&time_max=0001-02-01T00:00:00Z",
+                  "time_min=0999-12-31T23:59:59Z&time_max=1000-01-02T00:00:00Z"):
+        error_of(api.call("GET", f"/v1/events/instances?{query}"), 400, "bad_request")
+        error_of(api.call("GET", f"/v1/events/{yearly['id']}/instances?{query}"), 400, "bad_request")
+        error_of(api.call("GET", f"/v1/events?{query}"), 400, "bad_request")
+    for start, end in (("9999-12-31T22:00:00Z", "9999-12-31T23:00:00Z"), ("0001-01-01T00:00:00Z", "0001-01-01T01:00:00Z")):
+        body = {**TIMED, "starts_at": {"datetime": start, "timezone": "Pacific/Kiritimati"},
+                "ends_at": {"datetime": end, "timezone": "America/New_York"}}
+        err = error_of(api.call("POST", "/v1/events", json=body), 422, "validation_failed")
+        assert [(e["field"], e["code"]) for e in err["validation_errors"]] == [("starts_at", "out_of_range")]
+        r = api.call("PATCH", f"/v1/events/{yearly['id']}", json={"ends_at": body["ends_at"]})
+        assert error_of(r, 422, "validation_failed")["validation_errors"][0]["field"] == "ends_at"
+        r = api.call("PATCH", f"/v1/events/{yearly['id']}/instances/20250311T130000Z", json={"starts_at": body["starts_at"]})
+        assert error_of(r, 422, "validation_failed")["validation_errors"][0]["code"] == "out_of_range"

@@ -72,13 +72,16 @@ class Api:
     """A TestClient on a fresh in-memory store with a settable clock, and the people
     logged in once (so their users exist)."""
 
-    def __init__(self) -> None:
+    def __init__(self, own_app: bool = False) -> None:
         self.store = open_store(":memory:")
         self.verifier = _VERIFIER
         self.clock = [NOW]
         self.service = Service(self.store, clock=lambda: self.clock[0])
-        self.app = shared_app()
-        context.install(self.app, self.service, self.verifier)
+        if own_app:  # for a module that keeps its world across tests
+            self.app = create_app(self.service, self.verifier)
+        else:
+            self.app = shared_app()
+            context.install(self.app, self.service, self.verifier)
         self.client = TestClient(self.app)
         self.headers = {who: auth(who) for who in PEOPLE}
         self.ids: dict[str, str] = {}

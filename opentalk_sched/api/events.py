@@ -27,7 +27,7 @@ from ..service.requests import CreateEvent, DateTimeTZ, ListEvents, PatchEvent
 from . import render
 from .context import Caller, ServiceDep
 from .params import (
-    PER_PAGE_DEFAULT, PER_PAGE_MAX, etag, if_match_revision, link_after, parse_instant, parse_status_list,
+    PER_PAGE_DEFAULT, PER_PAGE_MAX, check_body_instant, etag, if_match_revision, link_after, parse_instant, parse_status_list,
     parse_uuid,
 )
 from .responses import ERRORS, NO_CONTENT
@@ -45,9 +45,13 @@ IfMatch = Annotated[str | None, Header(description='the ETag of the event as las
 InviteesMax = Annotated[int, Query(ge=0, le=100, description="how many invitees to include")]
 
 
-def dtz(value) -> DateTimeTZ | None:
-    """A parsed wire ``DateTimeTz`` → the service's ``DateTimeTZ``."""
-    return None if value is None else DateTimeTZ(value.datetime, value.timezone)
+def dtz(value, field: str) -> DateTimeTZ | None:
+    """A parsed wire ``DateTimeTz`` → the service's ``DateTimeTZ`` (422 ``out_of_range``
+    outside the years the API serves, see :data:`~opentalk_sched.api.params.EARLIEST`)."""
+    if value is None:
+        return None
+    check_body_instant(value.datetime, field)
+    return DateTimeTZ(value.datetime, value.timezone)
 
 
 @router.post(
@@ -61,7 +65,8 @@ def create_event(
     view = service.create_event(caller, CreateEvent(
         title=body.title, description=body.description, password=body.password, waiting_room=body.waiting_room,
         is_adhoc=body.is_adhoc, is_time_independent=body.is_time_independent, is_all_day=body.is_all_day,
-        starts_at=dtz(body.starts_at), ends_at=dtz(body.ends_at), recurrence_pattern=tuple(body.recurrence_pattern),
+        starts_at=dtz(body.starts_at, "starts_at"), ends_at=dtz(body.ends_at, "ends_at"),
+        recurrence_pattern=tuple(body.recurrence_pattern),
         suppress_email_notification=suppress_email_notification,
     ))
     location = str(request.url_for("get_event", event_id=str(view.id)))
@@ -118,7 +123,7 @@ def patch_event(
     for name in given:
         value = getattr(body, name)
         if name in ("starts_at", "ends_at"):
-            value = dtz(value)
+            value = dtz(value, name)
         elif name == "recurrence_pattern" and value is not None:
             value = tuple(value)
         fields[name] = value

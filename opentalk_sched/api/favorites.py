@@ -19,7 +19,7 @@ router = APIRouter(tags=["favorites"])
 
 
 @router.put(
-    "/users/me/event_favorites/{event_id}", status_code=201, response_model=None,
+    "/users/me/event_favorites/{event_id}", status_code=201, response_model=None, response_class=Response,
     responses={**ERRORS, 201: {"description": "added"}, 204: {"description": "it already was a favorite"}},
     summary="Mark an event as favorite",
 )

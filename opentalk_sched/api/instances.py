@@ -32,8 +32,9 @@ from ..service.requests import CalendarQuery, InstanceQuery, PatchInstance
 from . import render
 from .context import Caller, ServiceDep
 from .events import DateTimeQuery, IfMatch, InviteesMax, Suppress, dtz
+from .errors import bad_request
 from .params import (
-    PER_PAGE_DEFAULT, PER_PAGE_MAX, bad_request, etag, if_match_revision, link_after, parse_instance, parse_instant,
+    PER_PAGE_DEFAULT, PER_PAGE_MAX, etag, if_match_revision, link_after, parse_instance, parse_instant,
     parse_uuid,
 )
 from .responses import ERRORS, NO_CONTENT
@@ -113,7 +114,7 @@ def patch_instance(
     fields = {}
     for name in body.model_fields_set:
         value = getattr(body, name)
-        fields[name] = dtz(value) if name in ("starts_at", "ends_at") else value
+        fields[name] = dtz(value, name) if name in ("starts_at", "ends_at") else value
     view = service.patch_instance(caller, eid, iid, PatchInstance(
         **fields, if_match=if_match_revision(if_match), suppress_email_notification=suppress_email_notification,
     ))

@@ -27,9 +27,11 @@ UTC = timezone.utc
 _RFC3339 = re.compile(
     r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:?\d{2})$"
 )
-#: bounds far enough from datetime's limits that window arithmetic cannot overflow
-_MIN = datetime(1, 1, 3, tzinfo=UTC)
-_MAX = datetime(9999, 12, 29, tzinfo=UTC)
+#: the instants the API accepts, in queries and bodies: [EARLIEST, LATEST). Python's
+#: datetime ends at year 9999, and window queries pad by days to years (rule periods,
+#: zone offsets), so values near its ends cannot be served; a calendar needs neither.
+EARLIEST = datetime(1000, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 #: how many rows a page may hold (SPEC §2, §4)
 PER_PAGE_MAX = 100
@@ -56,8 +58,8 @@ def parse_instance(text: str) -> str:
 def parse_instant(text: str | None, name: str) -> datetime | None:
     """An RFC 3339 query value → aware UTC datetime (``None`` stays ``None``).
 
-    Raises 400 ``bad_request`` for another format, a missing offset, or a year outside
-    0001..9999 minus a safety margin of two days at each end.
+    Raises 400 ``bad_request`` for another format, a missing offset, or an instant
+    outside [:data:`EARLIEST`, :data:`LATEST`).
     """
     if text is None:
         return None
@@ -71,9 +73,25 @@ def parse_instant(text: str | None, name: str) -> datetime | None:
         value = value.astimezone(UTC)
     except (OverflowError, ValueError):
         raise bad_request("date-time out of range", name) from None
-    if not (_MIN <= value <= _MAX):
-        raise bad_request("date-time out of range", name)
+    if not in_range(value):
+        raise bad_request("date-time out of range (years 1000 to 8999)", name)
     return value
+
+
+def in_range(value: datetime) -> bool:
+    """True when an aware instant is one the API serves (see :data:`EARLIEST`)."""
+    return EARLIEST <= value < LATEST
+
+
+def check_body_instant(value: datetime, field: str) -> None:
+    """A body's date-time outside the served range is a 422 ``out_of_range`` on ``field``."""
+    try:
+        ok = in_range(value.astimezone(UTC))
+    except (OverflowError, ValueError):
+        ok = False
+    if not ok:
+        message = f"{field} must be between the years 1000 and 8999"
+        raise ApiError(422, "validation_failed", message, [{"field": field, "code": "out_of_range", "message": message}])
 
 
 def parse_status_list(text: str | list[str] | None, allowed: tuple[str, ...], name: str) -> list[str] | None:
@@ -149,6 +167,6 @@ def check_range(value: int, lo: int, hi: int, name: str) -> int:
 
 
 __all__ = [
-    "parse_uuid", "parse_instance", "parse_instant", "parse_status_list", "if_match_revision", "etag",
+    "parse_uuid", "parse_instance", "parse_instant", "in_range", "check_body_instant", "EARLIEST", "LATEST", "parse_status_list", "if_match_revision", "etag",
     "link_after", "page_links", "check_range", "PER_PAGE_MAX", "PER_PAGE_DEFAULT", "ApiError",
 ]
