@@ -92,7 +92,7 @@ class ImportOperations(Presenting):
                                         revision=max(ev.revision, old.revision + 1))
                         self._compiles(event)
                         self.store.save_event(event)
-                invites_changed = self._sync_invites(event, me.email, item.attendees, caller, now)
+                invites_changed = self._sync_invites(event, me.email, item.attendees, caller, now, old is None)
                 if old is not None:
                     (updated if changed or invites_changed else unchanged).append(event.id)
                 if progress is not None:
@@ -106,8 +106,9 @@ class ImportOperations(Presenting):
         except ValidationFailed as err:
             raise err.with_uid(event.ical_uid)
 
-    def _sync_invites(self, event: Event, own_email: str, attendees, caller, now) -> bool:
-        """Make the event's invites those of the file; True when anything changed."""
+    def _sync_invites(self, event: Event, own_email: str, attendees, caller, now, new: bool = False) -> bool:
+        """Make the event's invites those of the file; True when anything changed.
+        ``new``: the event was just created (it has no invites yet)."""
         wanted_users: dict[uuid.UUID, UserInvite] = {}
         wanted_emails: dict[str, EmailInvite] = {}
         for att in attendees:
@@ -129,7 +130,7 @@ class ImportOperations(Presenting):
                 role = InviteRole.MODERATOR if moderator else InviteRole.GUEST
                 wanted_emails[email] = EmailInvite(event.id, email, role, att.status, caller, now, now)
         changed = False
-        for inv in self.store.user_invites(event.id):
+        for inv in () if new else self.store.user_invites(event.id):
             want = wanted_users.pop(inv.invitee, None)
             if want is None:
                 self.store.delete_user_invite(event.id, inv.invitee)
@@ -137,7 +138,7 @@ class ImportOperations(Presenting):
             elif (want.role, want.status) != (inv.role, inv.status):
                 self.store.save_user_invite(replace(inv, role=want.role, status=want.status, updated_at=now))
                 changed = True
-        for inv in self.store.email_invites(event.id):
+        for inv in () if new else self.store.email_invites(event.id):
             want = wanted_emails.pop(inv.email, None)
             if want is None:
                 self.store.delete_email_invite(event.id, inv.email)

@@ -277,18 +277,21 @@ class SqliteStore:
                     f"UPDATE events SET {sets}, version = version + 1 WHERE id = ?",
                     [cols[n] for n in names if n != "id"] + [eid],
                 )
-            self._exec("DELETE FROM recurrence WHERE event_id = ?", (eid,))
-            self._exec("DELETE FROM month_index WHERE event_id = ?", (eid,))
+            if exists is not None:
+                self._exec("DELETE FROM recurrence WHERE event_id = ?", (eid,))
+                self._exec("DELETE FROM month_index WHERE event_id = ?", (eid,))
             if lines:
                 self.conn.executemany(
                     "INSERT INTO recurrence (event_id, position, line) VALUES (?, ?, ?)",
                     [(eid, i, line) for i, line in enumerate(lines)],
                 )
-            self._save_exceptions(eid, exc_rows, event)
+            if exists is not None or exc_rows:
+                self._save_exceptions(eid, exc_rows, event, new=exists is None)
         self.series_cache.discard(event.id)
 
-    def _save_exceptions(self, eid: str, rows: dict[str, dict], event: Event) -> None:
-        old = {r["recurrence_id"]: r for r in self._rows("SELECT * FROM exceptions WHERE event_id = ?", (eid,))}
+    def _save_exceptions(self, eid: str, rows: dict[str, dict], event: Event, new: bool = False) -> None:
+        old = {} if new else {
+            r["recurrence_id"]: r for r in self._rows("SELECT * FROM exceptions WHERE event_id = ?", (eid,))}
         by, at = _id(event.updated_by), codec.stamp_text(event.updated_at)
         gone = [rid for rid in old if rid not in rows]
         for rid in gone:
