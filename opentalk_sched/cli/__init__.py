@@ -23,6 +23,7 @@ COMMANDS = (
     "find-slots",
     "caldav-sync",
     "migrate",
+    "serve",
 )
 
 
