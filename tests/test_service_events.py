@@ -61,6 +61,7 @@ def test_create_recurring_all_day_and_time_independent(world):  # noqa: F811
     (CreateEvent("x", is_all_day=True, starts_at=at(2025, 3, 10, 8), ends_at=at(2025, 3, 11, 0)),
      [("starts_at", "not_midnight")]),
     (timed(tz="Mars/Olympus"), [("timezone", "unknown_timezone")]),
+    (timed(start=(9999, 1, 1, 8), end=(9999, 1, 1, 9)), [("starts_at", "out_of_range"), ("ends_at", "out_of_range")]),
     (timed(recurrence_pattern=("FREQ=FORTNIGHTLY",)), [("recurrence_pattern", "invalid_recurrence_pattern")]),
     (timed(recurrence_pattern=("DTSTART:20250310T080000Z",)), [("recurrence_pattern", "dtstart_not_allowed")]),
     (timed(recurrence_pattern=("FREQ=MINUTELY",)), [("recurrence_pattern", "unsupported_frequency")]),

@@ -31,6 +31,8 @@ from .requests import UNSET, DateTimeTZ
 from .validation import Errors
 
 _DAY = timedelta(days=1)
+#: accepted years of client-sent times (the engine needs room to both sides of a series)
+MIN_YEAR, MAX_YEAR = 1000, 8999
 
 
 def _given(v: Any) -> bool:
@@ -44,6 +46,9 @@ def wall_from(errors: Errors, value: DateTimeTZ, field: str, all_day: bool, tz: 
         errors.add(field, "invalid_value", f"{field} must be a date-time with a time zone")
         return None
     utc = value.utc
+    if not MIN_YEAR <= utc.year <= MAX_YEAR:
+        errors.add(field, "out_of_range", f"{field} must be between the years {MIN_YEAR} and {MAX_YEAR}")
+        return None
     if all_day:
         if (utc.hour, utc.minute, utc.second, utc.microsecond) != (0, 0, 0, 0):
             errors.add(field, "not_midnight", f"{field} of an all-day event must be midnight UTC")
