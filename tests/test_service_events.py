@@ -72,6 +72,7 @@ def test_create_recurring_all_day_and_time_independent(world):  # noqa: F811
     (timed(recurrence_pattern=("FREQ=DAILY;UNTIL=20250401T000000",)),
      [("recurrence_pattern", "invalid_recurrence_pattern")]),
     (timed(recurrence_pattern=("EXDATE:20250317T080000Z",)), [("recurrence_pattern", "invalid_recurrence_pattern")]),
+    (timed(recurrence_pattern=("FREQ=DAILY;COUNT=100001",)), [("recurrence_pattern", "invalid_recurrence_pattern")]),
     (timed(recurrence_pattern=("LOCATION:here",)), [("recurrence_pattern", "invalid_recurrence_pattern")]),
     (CreateEvent("x", is_all_day=True, starts_at=at(2025, 3, 10, 0, tz="UTC"), ends_at=at(2025, 3, 11, 0, tz="UTC"),
                  recurrence_pattern=("FREQ=HOURLY",)), [("recurrence_pattern", "invalid_recurrence_pattern")]),

@@ -18,7 +18,8 @@ field                       code                              rule
 ``recurrence_pattern``      ``invalid_recurrence_pattern``    a readable RRULE / RDATE /
                                                               EXRULE / EXDATE line of at
                                                               most 1024 characters, UNTIL
-                                                              in UTC, at least one RRULE
+                                                              in UTC, COUNT at most
+                                                              100000, at least one RRULE
                                                               or RDATE
 ``recurrence_pattern``      ``dtstart_not_allowed``           no DTSTART / DTEND lines
 ``recurrence_pattern``      ``unsupported_frequency``         FREQ HOURLY or coarser
@@ -48,6 +49,8 @@ TITLE_MAX = 255
 DESCRIPTION_MAX = 4096
 MAX_PATTERN_LINES = 4
 MAX_LINE_LENGTH = 1024
+#: the largest COUNT a client may send: a COUNT series is expanded from DTSTART once
+MAX_COUNT = 100_000
 PATTERN_PROPERTIES = ("RRULE", "RDATE", "EXRULE", "EXDATE")
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -147,6 +150,9 @@ def recurrence_pattern(errors: Errors, lines: Iterable[str], *, all_day: bool) -
     for rule in (*rs.rrules, *rs.exrules):
         if rule.freq >= MINUTELY:
             errors.add(field, "unsupported_frequency", f"FREQ={rule.freq_name} is not supported; use HOURLY or coarser")
+            return None
+        if rule.count is not None and rule.count > MAX_COUNT:
+            errors.add(field, "invalid_recurrence_pattern", f"COUNT must be at most {MAX_COUNT}")
             return None
         until = rule.until
         if until is not None:
