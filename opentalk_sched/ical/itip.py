@@ -138,7 +138,7 @@ def request(
         raise ItipError("a REQUEST needs at least one attendee", code="no_attendees", field="ATTENDEE", uid=event.ical_uid)
     if recurrence_id is None:
         comps = [writer.master(method="REQUEST", sequence=sequence)]
-        comps += [writer.override(ov, method="REQUEST") for ov in writer.visible_overrides()]
+        comps += [writer.override(ov, method="REQUEST", sequence=sequence) for ov in writer.visible_overrides()]
     else:
         inst = _instance(writer, recurrence_id)
         if inst.cancelled:
