@@ -9,30 +9,38 @@ file is given)::
 or through ``python -m benchmarks.run``, which calls :func:`w3_store` and
 :func:`w4_import` (the hooks ``benchmarks.workloads`` looks for).
 
-What is timed (medians, :func:`benchmarks.timing.measure`):
+What is timed (medians of several runs):
 
-* **store, cold**: a new :class:`~opentalk_sched.store.SqliteStore` on the file (empty
-  compiled-series cache; the file itself is in the OS cache), then every instance of
-  the window: the span-index query, loading and compiling the candidate series, and
-  their expansion;
-* **store, warm**: the same query again on that store (series and month lists cached);
-* **calendar view, cold / warm**: ``Service.list_instances`` for the calendar's owner,
-  first page of 100 instance resources (the HTTP layer's work without HTTP);
-* **import**: ``opentalk-sched import`` of the file into a new store (parse + write).
+* **cold**: a new :class:`~opentalk_sched.store.SqliteStore` on the file (empty
+  in-memory caches; the file itself is in the OS cache), then every instance of the
+  window: the span-index query, loading and compiling the candidate series, and their
+  expansion (what ``instances --db`` does);
+* **warm**: the same query again on that store (series and month lists cached);
+* **calendar view first query / cold / warm**: ``Service.list_instances`` for the
+  calendar's owner, first page of 100 instance resources (the HTTP layer's work without
+  HTTP): on a new store with the persisted month index emptied (the first query of that
+  month ever), on a new store with the index present (a restarted process), and again on
+  the same store;
+* **import**: reading the file and ``Service.import_series`` into a new store.
+
+Each row reports the median wall time and the median CPU time of the process (the
+machine may be shared; wall time then includes other processes' turns).
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import statistics
 import sys
 import tempfile
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 if __package__ in (None, ""):  # python benchmarks/store_w3.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.timing import measure  # noqa: E402
 from opentalk_sched.ical.importer import read_calendar  # noqa: E402
 from opentalk_sched.service import CalendarQuery, Service  # noqa: E402
 from opentalk_sched.store import SqliteStore  # noqa: E402
@@ -68,48 +76,77 @@ def _calendar_page(service: Service, owner, lo, hi) -> int:
     return len(service.list_instances(owner, CalendarQuery(lo, hi, per_page=100)).items)
 
 
+def _timed(fn, repeat: int, warmup: int = 1, before=None):
+    """(median wall seconds, median CPU seconds, last result) over ``repeat`` calls;
+    ``before`` runs untimed before each call. CPU time is reported because the machine
+    may be shared: wall time then also counts other processes' turns."""
+    for _ in range(warmup):
+        if before:
+            before()
+        fn()
+    walls, cpus, result = [], [], None
+    for _ in range(repeat):
+        if before:
+            before()
+        gc.collect()
+        w, c = time.perf_counter(), time.process_time()
+        result = fn()
+        cpus.append(time.process_time() - c)
+        walls.append(time.perf_counter() - w)
+    return statistics.median(walls), statistics.median(cpus), result
+
+
 def w3_store(ics_path=None, start=None, end=None, repeat: int = 7, quick: bool = False, db_path=None, **_) -> dict:
     """The W3 rows: ``{variant: {"seconds", "instances", "note"}}`` (seconds per query)."""
     lo, hi = start or DEFAULT_WINDOW[0], end or DEFAULT_WINDOW[1]
     repeat = max(1, repeat if not quick else min(repeat, 3))
+    rows = {}
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(db_path) if db_path else Path(tmp) / "w3.db"
         if not db.exists():
             build_store(_ics(ics_path), db)
+        window = f"{lo:%Y-%m-%d}..{hi:%Y-%m-%d}"
 
-        def cold():
-            store = SqliteStore(db)
-            try:
-                return window_instances(store, lo, hi)
-            finally:
-                store.close()
+        def row(name, timed, note):
+            wall, cpu, n = timed
+            rows[name] = {"seconds": wall, "instances": n, "cpu_seconds": cpu,
+                          "note": f"{note}; CPU {cpu * 1000:.1f} ms; {window}"}
 
-        c = measure(cold, repeat=repeat, min_sample=0, warmup=1)
-        store = SqliteStore(db)
-        w = measure(lambda: window_instances(store, lo, hi), repeat=repeat, min_sample=0.05)
-
-        def view_cold():
+        def drop_index():
             s = SqliteStore(db)
-            try:
-                svc = Service(s)
-                return _calendar_page(svc, svc.find_user_by_email(OWNER).id, lo, hi)
-            finally:
-                s.close()
+            s.db.execute("DELETE FROM month_index")
+            s.close()
 
-        vc = measure(view_cold, repeat=repeat, min_sample=0, warmup=0)
+        def fresh(fn):
+            def run():
+                s = SqliteStore(db)
+                try:
+                    return fn(s)
+                finally:
+                    s.close()
+            return run
+
+        def all_instances(s):
+            return window_instances(s, lo, hi)
+
+        def first_page(s):
+            svc = Service(s)
+            return _calendar_page(svc, svc.find_user_by_email(OWNER).id, lo, hi)
+
+        row("cold", _timed(fresh(all_instances), repeat),
+            "every instance of the month, new store object (empty in-memory caches)")
+        store = SqliteStore(db)
+        row("warm", _timed(lambda: all_instances(store), repeat), "every instance of the month, same store again")
+        row("calendar view first query", _timed(fresh(first_page), repeat, before=drop_index),
+            "Service.list_instances, first page of 100, new store, no month index yet")
+        row("calendar view cold", _timed(fresh(first_page), repeat),
+            "Service.list_instances, first page of 100, new store (month index present)")
         service = Service(store)
         owner = service.find_user_by_email(OWNER).id
-        vw = measure(lambda: _calendar_page(service, owner, lo, hi), repeat=repeat, min_sample=0.05)
+        row("calendar view warm", _timed(lambda: _calendar_page(service, owner, lo, hi), repeat),
+            "Service.list_instances, first page of 100, same store again")
         store.close()
-    note = f"{lo:%Y-%m-%d}..{hi:%Y-%m-%d}"
-    return {
-        "cold": {"seconds": c.median, "instances": c.result, "note": f"new store object, all instances, {note}"},
-        "warm": {"seconds": w.median, "instances": w.result, "note": f"same store again, all instances, {note}"},
-        "calendar view cold": {"seconds": vc.median, "instances": vc.result,
-                               "note": "Service.list_instances, first page of 100, new store"},
-        "calendar view warm": {"seconds": vw.median, "instances": vw.result,
-                               "note": "Service.list_instances, first page of 100"},
-    }
+    return rows
 
 
 def w4_import(ics_path=None, repeat: int = 3, quick: bool = False, **_) -> dict:
@@ -121,8 +158,9 @@ def w4_import(ics_path=None, repeat: int = 3, quick: bool = False, **_) -> dict:
         with tempfile.TemporaryDirectory() as tmp:
             return build_store(path, Path(tmp) / "w4.db")[0]
 
-    m = measure(once, repeat=runs, min_sample=0, warmup=0)
-    return {"seconds": m.median, "events": m.result, "note": "read_calendar + Service.import_series, one transaction"}
+    wall, cpu, n = _timed(once, runs, warmup=0)
+    return {"seconds": wall, "events": n, "cpu_seconds": cpu,
+            "note": f"read_calendar + Service.import_series, one transaction; CPU {cpu:.1f} s"}
 
 
 def _ics(ics_path) -> Path:

@@ -17,7 +17,7 @@ from opentalk_sched.service import (
 )
 from opentalk_sched.service.split import split_series
 
-from .test_service_fixtures import UTC, at, utc, world  # noqa: F401 - fixture
+from .test_service_fixtures import at, utc, world  # noqa: F401 - fixture
 
 IID = "20250317T080000Z"
 MARCH = CalendarQuery(utc(2025, 3, 1), utc(2025, 4, 1))

@@ -35,7 +35,7 @@ import uuid
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from ..core import UTC, Event, RDate, RecurrenceSet, Series, Timing, to_utc
+from ..core import UTC, Event, RecurrenceSet, Series, Timing, to_utc, to_wall
 from ..core.rrule import DAILY, HOURLY, MINUTELY, MONTHLY, WEEKLY, YEARLY, RRule
 from ..core.zones import midnight
 from ..store.codec import as_wall
@@ -186,8 +186,6 @@ def split_series(event: Event, rid, *, new_id: uuid.UUID | None = None) -> tuple
         new_end = rid + (t.end - t.start)
     else:
         length = to_utc(t.end, t.tz) - to_utc(t.start, t.tz)
-        from ..core import to_wall
-
         new_end = to_wall(to_utc(rid, t.tz) + length, t.tz)
     original = replace(
         event, timing=replace(t, recurrence=old_rs if not old_rs.is_empty else None),
