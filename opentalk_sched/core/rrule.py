@@ -441,6 +441,13 @@ class RuleIterator:
                 elif n < 0 and -n <= nweeks:
                     days.update(range(w1 + 7 * (nweeks + n), w1 + 7 * (nweeks + n + 1)))
             return sorted(days)
+        months = self._yearly_plan[2]
+        if months:  # BYMONTH limits every YEARLY candidate: only visit those months
+            days = []
+            for m in sorted(set(months)):
+                first = date(p, m, 1).toordinal()
+                days.extend(range(first, first + _days_in_month(p, m)))
+            return days
         first = date(p, 1, 1).toordinal()
         return range(first, date(p + 1, 1, 1).toordinal())
 

@@ -233,7 +233,7 @@ class Series:
         shift = timedelta(0)
         for rid, ov in ranges:
             if ov.start is not None:
-                delta = self._wall_of(ov.start) - rid
+                delta = self._wall_of(ov.start) - self._wall_of(rid)
                 shift = max(shift, abs(delta))
                 if ov.end is not None:
                     max_len = max(max_len, self._wall_of(ov.end) - self._wall_of(ov.start))
@@ -271,9 +271,11 @@ class Series:
         return midnight(v)
 
     def _wall_of(self, v):
-        if self.all_day and isinstance(v, datetime):
-            return midnight(self._as_wall(v))
+        """An override's start/end → a wall datetime on this series' time line (a timed
+        override of an all-day series keeps its time of day)."""
         if self.all_day:
+            if isinstance(v, datetime):
+                return v if v.tzinfo is None else to_wall(v, self.tz)
             return midnight(v)
         return self._as_wall(v)
 

@@ -212,6 +212,11 @@ class VTimezone(tzinfo):
         self._wall1 = [t + min(a, b) for t, a, b in zip(self._utc, self._before, self._after)]
         self._names = {timedelta(seconds=ob.offset_to): ob.name for ob in self.observances}
 
+    @classmethod
+    def cached(cls, key: str, observances: tuple[Observance, ...]) -> "VTimezone":
+        """The same as ``VTimezone(key, observances)``, built once per definition."""
+        return _vtimezone_cached(key, tuple(observances))
+
     def _offset_for_wall(self, wall: datetime, fold: int) -> timedelta:
         bounds = self._wall1 if fold else self._wall0
         i = bisect_right(bounds, wall)
@@ -249,6 +254,11 @@ class VTimezone(tzinfo):
 
     def __hash__(self):
         return hash((self.key, self.observances))
+
+
+@lru_cache(maxsize=256)
+def _vtimezone_cached(key: str, observances: tuple[Observance, ...]) -> VTimezone:
+    return VTimezone(key, observances)
 
 
 def midnight(day: date) -> datetime:

@@ -148,7 +148,7 @@ def _custom_zones(cal) -> dict[str, tzinfo]:
             ))
         if observances:
             try:
-                zones[tzid] = VTimezone(tzid, observances)
+                zones[tzid] = VTimezone.cached(tzid, tuple(observances))
             except SchedError:
                 continue
     return zones
