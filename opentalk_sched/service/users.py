@@ -18,7 +18,7 @@ from dataclasses import replace
 from ..core import InviteRole
 from ..store.records import User, UserInvite
 from . import validation
-from .errors import NotFound, ValidationFailed
+from .errors import ValidationFailed
 from .present import Presenting
 from .validation import Errors
 from .views import Profile
