@@ -179,3 +179,18 @@ def test_serve_options_without_starting(tmp_path: Path, tokens: Path):
     store.close()
     with pytest.raises(ValueError, match="either --tokens or --oidc-issuer"):
         build(parse(["serve", "--db", str(tmp_path / "c.db"), "--tokens", str(tokens), "--oidc-issuer", "x"]))
+
+
+def test_serve_with_two_workers(tmp_path: Path, tokens: Path):
+    server = Server(["--db", str(tmp_path / "w.db"), "--tokens", str(tokens), "--workers", "2"], cwd=tmp_path)
+    try:
+        server.wait_ready()
+        alice = {"Authorization": "Bearer tok-alice"}
+        with httpx.Client(base_url=server.base, timeout=10.0) as client:
+            r = client.post("/v1/events", headers=alice, json={"title": "Someday", "is_time_independent": True})
+            assert r.status_code == 201
+            ids = {client.get(f"/v1/events/{r.json()['id']}", headers=alice).json()["id"] for _ in range(10)}
+            assert ids == {r.json()["id"]}  # every worker reads the same store
+    finally:
+        code = server.stop()
+    assert code in STOPPED, "\n".join(server.lines)

@@ -24,6 +24,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from .auth import AuthError, Identity, TokenVerifier, bearer_token
 
@@ -72,17 +73,20 @@ def install(app: Any, service: Any, verifier: TokenVerifier, *, cache_seconds: f
     app.state.opentalk_callers = CallerCache(cache_seconds)
 
 
-def get_service(request: Request):
-    """The service of the app (``RuntimeError`` when :func:`install` was not called)."""
+async def get_service(request: Request):
+    """The service of the app (``RuntimeError`` when :func:`install` was not called).
+
+    Async on purpose (as is :func:`caller_id`): FastAPI runs sync dependencies in the
+    thread pool, and a hop per dependency is measurable on a busy server."""
     try:
         return request.app.state.opentalk_service
     except AttributeError:  # pragma: no cover - a wiring bug, not a client error
         raise RuntimeError("opentalk_sched.api.context.install(app, service, verifier) was not called") from None
 
 
-def get_store(request: Request):
+async def get_store(request: Request):
     """The store behind the service (for routers that read it directly)."""
-    return get_service(request).store
+    return (await get_service(request)).store
 
 
 def _token_ttl(identity: Identity) -> float | None:
@@ -90,17 +94,25 @@ def _token_ttl(identity: Identity) -> float | None:
     return None if exp is None else exp - time.time()
 
 
-def caller_id(
+async def caller_id(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)] = None,
 ) -> uuid.UUID:
-    """The calling user's id. Raises :class:`AuthError` (401) without a valid token."""
+    """The calling user's id. Raises :class:`AuthError` (401) without a valid token.
+
+    A remembered token costs a dict lookup; otherwise the verifier (which may fetch the
+    issuer's keys) and the user lookup run in the thread pool."""
     token = bearer_token(request.headers.get("authorization"))
     state = request.app.state
     cache: CallerCache = state.opentalk_callers
     user_id = cache.get(token)
     if user_id is not None:
         return user_id
+    return await run_in_threadpool(_resolve, state, token)
+
+
+def _resolve(state: Any, token: str) -> uuid.UUID:
+    cache: CallerCache = state.opentalk_callers
     identity = state.opentalk_verifier.verify(token)
     if not isinstance(identity, Identity):  # pragma: no cover - a verifier bug
         raise AuthError("the token verifier returned no identity")

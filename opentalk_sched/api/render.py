@@ -36,10 +36,9 @@ __all__ = [
 
 def instant(value: datetime) -> str:
     """An aware datetime → ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z`` (naive values are UTC)."""
-    v = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    if v.microsecond:
-        return v.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return v.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat() + "Z"  # isoformat adds ".ffffff" only when there are microseconds
 
 
 def date_time_tz(value) -> dict[str, str]:

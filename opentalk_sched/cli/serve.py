@@ -15,12 +15,14 @@ Runs the events API (:mod:`opentalk_sched.api`) with uvicorn on an SQLite store.
     fresh random tokens for alice@example.com and bob@example.com when missing.
 
 On start it prints the URL, the interactive docs URL, a token and a ``curl`` line that
-works as printed. Users named by a valid token are created on first use.
+works as printed. Users named by a valid token are created on first use. ``--workers N``
+runs N uvicorn processes on the same store (each keeps its own compiled-series cache).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import sys
@@ -44,6 +46,8 @@ def register(sub) -> None:
     p.add_argument("--oidc-jwks-url", default=None, help="the issuer's JWKS (default: from OIDC discovery)")
     p.add_argument("--examples", type=Path, default=None,
                    help="folder of .ics files to load into a new demo store (default: the repository's examples/)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="worker processes (default 1; SQLite in WAL mode serves readers in parallel)")
     p.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
     p.set_defaults(func=run)
 
@@ -100,9 +104,9 @@ def first_token(path: Path) -> tuple[str, str] | None:
     return None
 
 
-def build(args: argparse.Namespace, out=sys.stdout):
-    """The app and what to print about it (separate from :func:`run` for tests)."""
-    from ..api import OidcVerifier, StaticTokenVerifier, create_app
+def prepare(args: argparse.Namespace, out=sys.stdout) -> dict:
+    """Create the store (loading the demo calendars into a new demo store) and the token
+    file; returns the settings every worker process builds its app from."""
     from ..service import Service
     from ..store import SqliteStore
 
@@ -111,26 +115,56 @@ def build(args: argparse.Namespace, out=sys.stdout):
     demo = args.db is None
     db = args.db or DEFAULT_DB
     fresh = not db.exists()
-    store = SqliteStore(db)
-    service = Service(store)
-    if demo and fresh:
-        folder = examples_dir(args.examples)
-        if folder is None:
-            print("no examples/ folder found: starting with an empty store", file=out)
-        else:
-            print(f"new demo store {db}: loading {folder}/*.ics for {DEMO_USERS[0][0]}", file=out)
-            load_examples(service, folder, *DEMO_USERS[0], out=out)
-    elif not demo and args.examples is not None and fresh:
-        load_examples(service, args.examples, *DEMO_USERS[0], out=out)
+    folder = examples_dir(args.examples) if demo else args.examples
+    if fresh and (demo or folder is not None):
+        store = SqliteStore(db)
+        try:
+            if folder is None:
+                print("no examples/ folder found: starting with an empty store", file=out)
+            else:
+                print(f"new {'demo ' if demo else ''}store {db}: loading {folder}/*.ics for {DEMO_USERS[0][0]}",
+                      file=out)
+                load_examples(Service(store), folder, *DEMO_USERS[0], out=out)
+        finally:
+            store.close()
+    tokens = None
+    if not args.oidc_issuer:
+        tokens = args.tokens or demo_tokens(db.with_name(db.name + ".tokens"))
+    return {
+        "db": str(db), "tokens": None if tokens is None else str(tokens), "oidc_issuer": args.oidc_issuer,
+        "oidc_audience": args.oidc_audience, "oidc_jwks_url": args.oidc_jwks_url,
+    }
 
-    if args.oidc_issuer:
-        verifier = OidcVerifier(args.oidc_issuer, args.oidc_audience, jwks_url=args.oidc_jwks_url)
-        tokens_path = None
+
+def app_from_settings(settings: dict):
+    """``(app, store)`` from the settings of :func:`prepare`."""
+    from ..api import OidcVerifier, StaticTokenVerifier, create_app
+    from ..service import Service
+    from ..store import SqliteStore
+
+    if settings["oidc_issuer"]:
+        verifier = OidcVerifier(settings["oidc_issuer"], settings["oidc_audience"], jwks_url=settings["oidc_jwks_url"])
     else:
-        tokens_path = args.tokens or demo_tokens(db.with_name(db.name + ".tokens"))
-        verifier = StaticTokenVerifier.from_file(tokens_path)
-    app = create_app(service, verifier)
-    return app, store, tokens_path
+        verifier = StaticTokenVerifier.from_file(settings["tokens"])
+    store = SqliteStore(settings["db"])
+    return create_app(Service(store), verifier), store
+
+
+#: how :func:`worker_app` finds its settings in a worker process
+SETTINGS_ENV = "OPENTALK_SCHED_SERVE_SETTINGS"
+
+
+def worker_app():
+    """App factory for uvicorn worker processes (``--workers N``)."""
+    return app_from_settings(json.loads(os.environ[SETTINGS_ENV]))[0]
+
+
+def build(args: argparse.Namespace, out=sys.stdout):
+    """``(app, store, tokens path or None)`` in this process (separate from :func:`run`
+    for tests)."""
+    settings = prepare(args, out)
+    app, store = app_from_settings(settings)
+    return app, store, None if settings["tokens"] is None else Path(settings["tokens"])
 
 
 def banner(args: argparse.Namespace, tokens_path: Path | None) -> str:
@@ -152,10 +186,17 @@ def banner(args: argparse.Namespace, tokens_path: Path | None) -> str:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    options = dict(host=args.host, port=args.port, log_level=args.log_level, access_log=args.log_level == "debug")
+    if args.workers > 1:
+        settings = prepare(args)
+        os.environ[SETTINGS_ENV] = json.dumps(settings)
+        print(banner(args, None if settings["tokens"] is None else Path(settings["tokens"])), flush=True)
+        uvicorn.run(f"{__name__}:worker_app", factory=True, workers=args.workers, **options)
+        return 0
     app, store, tokens_path = build(args)
     print(banner(args, tokens_path), flush=True)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.log_level == "debug")
+        uvicorn.run(app, **options)
     finally:
         store.close()
     return 0
