@@ -2,7 +2,9 @@
 
 Runs the events API (:mod:`opentalk_sched.api`) with uvicorn on an SQLite store.
 
-* ``--db FILE``: the store (created when missing). Without it the server runs in demo
+* ``--db FILE``: the store (created when missing), or a ``postgresql://`` URL (the
+  schema is created / migrated on start; needs ``--tokens`` or ``--oidc-issuer``; see
+  docs/postgres.md). Without it the server runs in demo
   mode on ``./opentalk-sched.db``: the first start loads the calendars of
   ``examples/*.ics`` for the demo user alice@example.com, so there is something to see.
 * Authentication, one of:
@@ -36,8 +38,9 @@ DEMO_WINDOW = ("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 
 def register(sub) -> None:
     p = sub.add_parser("serve", help="run the events HTTP API (uvicorn, SQLite)")
-    p.add_argument("--db", type=Path, default=None,
-                   help=f"the event store, created when missing (default: demo mode on ./{DEFAULT_DB})")
+    p.add_argument("--db", default=None,
+                   help="the event store: an SQLite file (created when missing) or a postgresql:// URL"
+                        f" (default: demo mode on ./{DEFAULT_DB})")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     p.add_argument("--tokens", type=Path, default=None, help="static token file: 'token email [display name]' lines")
@@ -108,13 +111,16 @@ def prepare(args: argparse.Namespace, out=sys.stdout) -> dict:
     """Create the store (loading the demo calendars into a new demo store) and the token
     file; returns the settings every worker process builds its app from."""
     from ..service import Service
-    from ..store import SqliteStore
+    from ..store import SqliteStore, parse_store_url
 
     if args.oidc_issuer and args.tokens is not None:
         raise ValueError("give either --tokens or --oidc-issuer, not both")
     demo = args.db is None
-    db = args.db or DEFAULT_DB
-    fresh = not db.exists()
+    backend, target = parse_store_url(args.db) if args.db is not None else ("sqlite", str(DEFAULT_DB))
+    if backend != "sqlite" and not (args.tokens or args.oidc_issuer):
+        raise ValueError("a PostgreSQL store needs --tokens FILE or --oidc-issuer")
+    db = Path(target) if backend == "sqlite" else None
+    fresh = db is not None and not db.exists()
     folder = examples_dir(args.examples) if demo else args.examples
     if fresh and (demo or folder is not None):
         store = SqliteStore(db)
@@ -131,7 +137,7 @@ def prepare(args: argparse.Namespace, out=sys.stdout) -> dict:
     if not args.oidc_issuer:
         tokens = args.tokens or demo_tokens(db.with_name(db.name + ".tokens"))
     return {
-        "db": str(db), "tokens": None if tokens is None else str(tokens), "oidc_issuer": args.oidc_issuer,
+        "db": str(db) if db is not None else target, "tokens": None if tokens is None else str(tokens), "oidc_issuer": args.oidc_issuer,
         "oidc_audience": args.oidc_audience, "oidc_jwks_url": args.oidc_jwks_url,
     }
 
@@ -140,13 +146,13 @@ def app_from_settings(settings: dict):
     """``(app, store)`` from the settings of :func:`prepare`."""
     from ..api import OidcVerifier, StaticTokenVerifier, create_app
     from ..service import Service
-    from ..store import SqliteStore
+    from ..store import open_store
 
     if settings["oidc_issuer"]:
         verifier = OidcVerifier(settings["oidc_issuer"], settings["oidc_audience"], jwks_url=settings["oidc_jwks_url"])
     else:
         verifier = StaticTokenVerifier.from_file(settings["tokens"])
-    store = SqliteStore(settings["db"])
+    store = open_store(settings["db"])
     return create_app(Service(store), verifier), store
 
 
