@@ -323,12 +323,23 @@ class PostgresStore:
         with self.connection() as conn:
             return conn.execute(sql, params).rowcount
 
-    def _lock_key(self, *parts: object) -> None:
-        """Inside a transaction: wait for, then hold until commit, the advisory lock of a
-        natural key (see the module docstring). Outside one: nothing."""
-        if self.in_transaction:
-            key = "opentalk-sched:" + ":".join(str(p) for p in parts)
-            self._exec("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (key,))
+    def _one_locked(self, lock: tuple[str, Sequence], sql: str, params: Sequence | dict = ()) -> dict | None:
+        """:meth:`_one`, but inside a transaction the statement ``lock`` runs first and the
+        read only once it has its lock: two statements sent together (pipeline mode, one
+        round trip), the second with a snapshot taken after the first returned, so it sees
+        what the previous lock holder committed. Outside a transaction: just the read."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            return self._one(sql, params)
+        with conn.pipeline():
+            conn.execute(*lock)
+            with conn.cursor(row_factory=dict_row) as cur:
+                return cur.execute(sql, params).fetchone()
+
+    @staticmethod
+    def _key_lock(*parts: object) -> tuple[str, tuple[str]]:
+        """The advisory lock of a natural key (see the module docstring), held until commit."""
+        return "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", ("opentalk-sched:" + ":".join(map(str, parts)),)
 
     # -- users ---------------------------------------------------------------------------
 
@@ -358,13 +369,13 @@ class PostgresStore:
         """The user with this (lowercased) address. Inside a transaction the address
         stays locked until commit, so a racing "find, else create" waits for this one."""
         email = email.lower()
-        self._lock_key("user-email", email)
-        return _user(self._one("SELECT * FROM users WHERE email = %s", (email,)))
+        return _user(self._one_locked(self._key_lock("user-email", email), "SELECT * FROM users WHERE email = %s",
+                                      (email,)))
 
     def find_user_by_subject(self, subject: str) -> User | None:
         """The user of an identity-provider subject (locked like :meth:`find_user_by_email`)."""
-        self._lock_key("user-subject", subject)
-        return _user(self._one("SELECT * FROM users WHERE subject = %s", (subject,)))
+        return _user(self._one_locked(self._key_lock("user-subject", subject),
+                                      "SELECT * FROM users WHERE subject = %s", (subject,)))
 
     # -- events: write ---------------------------------------------------------------------
 
@@ -383,56 +394,61 @@ class PostgresStore:
                 c = _exception_params(codec.override_columns(ov, timing))
                 exc_rows[c["recurrence_id"]] = c
         lines = timing.recurrence.to_lines() if timing is not None and timing.recurrence is not None else []
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:  # a savepoint in the caller's transaction, statements pipelined
+            with conn.pipeline(), conn.transaction():
+                self._write_event(conn, cols, lines, exc_rows, event)
+        else:
+            with self.transaction(), self.connection() as conn, conn.pipeline():
+                self._write_event(conn, cols, lines, exc_rows, event)
+        self.series_cache.discard(event.id)
+
+    def _write_event(self, conn: psycopg.Connection, cols: dict, lines: list[str], exc_rows: dict[str, dict],
+                     event: Event) -> None:
+        """The statements of :meth:`save_event`, sent together (pipeline mode): one round
+        trip for the whole write."""
         names = list(cols)
         updates = ", ".join(f"{n} = excluded.{n}" for n in names if n != "id")
         eid = cols["id"]
-        with self.transaction(), self.connection() as conn:
+        conn.execute(
+            f"INSERT INTO events ({', '.join(names)}, version)"
+            f" VALUES ({', '.join(f'%({n})s' for n in names)}, nextval('event_versions'))"
+            f" ON CONFLICT (id) DO UPDATE SET {updates}, version = excluded.version",
+            cols,
+        )
+        conn.execute("DELETE FROM recurrence WHERE event_id = %s", (eid,))
+        if lines:
             conn.execute(
-                f"INSERT INTO events ({', '.join(names)}, version)"
-                f" VALUES ({', '.join(f'%({n})s' for n in names)}, nextval('event_versions'))"
-                f" ON CONFLICT (id) DO UPDATE SET {updates}, version = excluded.version",
-                cols,
+                "INSERT INTO recurrence (event_id, position, line)"
+                " SELECT %s, n - 1, line FROM unnest(%s::text[]) WITH ORDINALITY AS t(line, n)",
+                (eid, lines),
             )
-            conn.execute("DELETE FROM recurrence WHERE event_id = %s", (eid,))
-            if lines:
-                conn.execute(
-                    "INSERT INTO recurrence (event_id, position, line)"
-                    " SELECT %s, n - 1, line FROM unnest(%s::text[]) WITH ORDINALITY AS t(line, n)",
-                    (eid, lines),
-                )
-            self._save_exceptions(conn, eid, exc_rows, event)
-        self.series_cache.discard(event.id)
+        self._save_exceptions(conn, eid, exc_rows, event)
 
     def _save_exceptions(self, conn: psycopg.Connection, eid: uuid.UUID, rows: dict[str, dict], event: Event) -> None:
-        with conn.cursor(row_factory=dict_row) as cur:
-            old = {r["recurrence_id"]: r for r in cur.execute("SELECT * FROM exceptions WHERE event_id = %s", (eid,))}
+        """Exceptions no longer in ``rows`` are deleted; new ones are inserted with
+        ``created_*`` = ``updated_*`` = the event's ``updated_*``; existing ones are
+        rewritten (content and ``updated_*``) only when their content changed, so their
+        stamps survive unrelated writes. Nothing is read back: the statements stay in the
+        pipeline."""
         by, at = event.updated_by, _stamp(event.updated_at)
-        gone = [rid for rid in old if rid not in rows]
-        if gone:
-            conn.execute("DELETE FROM exceptions WHERE event_id = %s AND recurrence_id = ANY(%s)", (eid, gone))
+        conn.execute("DELETE FROM exceptions WHERE event_id = %s AND NOT (recurrence_id = ANY(%s::text[]))",
+                     (eid, list(rows)))
+        if not rows:
+            return
         names = list(_EXCEPTION_COLUMNS)
-        inserts, updates = [], []
-        for rid, c in rows.items():
-            prev = old.get(rid)
-            if prev is None:
-                inserts.append([eid, *(c[n] for n in names), by, at, by, at])
-            elif (codec.override_content(prev) != codec.override_content(c)
-                  or prev["original_start_utc"] != c["original_start_utc"]):
-                updates.append([*(c[n] for n in names), by, at, eid, rid])
+        content = [n for n in names if n != "recurrence_id"]
         with conn.cursor() as cur:
-            if inserts:
-                cur.executemany(
-                    f"INSERT INTO exceptions (event_id, {', '.join(names)}, created_by, created_at, updated_by,"
-                    f" updated_at) VALUES (%s, {', '.join(['%s'] * len(names))}, %s, %s, %s, %s)",
-                    inserts,
-                )
-            if updates:
-                sets = ", ".join(f"{n} = %s" for n in names)
-                cur.executemany(
-                    f"UPDATE exceptions SET {sets}, updated_by = %s, updated_at = %s"
-                    " WHERE event_id = %s AND recurrence_id = %s",
-                    updates,
-                )
+            cur.executemany(
+                f"INSERT INTO exceptions (event_id, {', '.join(names)}, created_by, created_at, updated_by,"
+                f" updated_at) VALUES (%s, {', '.join(['%s'] * len(names))}, %s, %s, %s, %s)"
+                " ON CONFLICT (event_id, recurrence_id) DO UPDATE SET"
+                f" {', '.join(f'{n} = excluded.{n}' for n in content)},"
+                " updated_by = excluded.updated_by, updated_at = excluded.updated_at"
+                f" WHERE ({', '.join(f'exceptions.{n}' for n in content)})"
+                f" IS DISTINCT FROM ({', '.join(f'excluded.{n}' for n in content)})",
+                [[eid, *(c[n] for n in names), by, at, by, at] for c in rows.values()],
+            )
 
     def delete_event(self, event_id: uuid.UUID) -> bool:
         """Delete an event with its recurrence, exceptions, invites and favorites (the
@@ -445,12 +461,12 @@ class PostgresStore:
 
     def get_event(self, event_id: uuid.UUID) -> Event | None:
         """The stored event, or ``None``. Inside a transaction the event row is locked
-        (``FOR NO KEY UPDATE``) until commit, then read by a second statement, so it is
-        the latest committed event and nobody else changes it meanwhile."""
-        if self.in_transaction:
-            if not self._tuples("SELECT 1 FROM events WHERE id = %s FOR NO KEY UPDATE", (event_id,)):
-                return None
-        row = self._one(f"{_EVENT_SELECT} WHERE e.id = %s", (event_id,))
+        (``FOR NO KEY UPDATE``) until commit, and the event is read by the statement after
+        the lock, so it is the latest committed event and nobody changes it meanwhile."""
+        row = self._one_locked(
+            ("SELECT 1 FROM events WHERE id = %s FOR NO KEY UPDATE", (event_id,)),
+            f"{_EVENT_SELECT} WHERE e.id = %s", (event_id,),
+        )
         return None if row is None else _event_of(row)
 
     def get_events(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Event]:
@@ -462,13 +478,16 @@ class PostgresStore:
     def find_event_by_ical_uid(self, ical_uid: str, created_by: uuid.UUID | None = None) -> Event | None:
         """The event with this iCalendar UID (created by ``created_by`` when given; else
         the oldest). Inside a transaction (creator, UID) stays locked until commit."""
-        self._lock_key("event-uid", created_by, ical_uid)
+        lock = self._key_lock("event-uid", created_by, ical_uid)
         if created_by is None:
-            row = self._one(
-                f"{_EVENT_SELECT} WHERE e.ical_uid = %s ORDER BY e.created_at NULLS FIRST, e.id LIMIT 1", (ical_uid,)
+            row = self._one_locked(
+                lock, f"{_EVENT_SELECT} WHERE e.ical_uid = %s ORDER BY e.created_at NULLS FIRST, e.id LIMIT 1",
+                (ical_uid,),
             )
         else:
-            row = self._one(f"{_EVENT_SELECT} WHERE e.ical_uid = %s AND e.created_by = %s", (ical_uid, created_by))
+            row = self._one_locked(
+                lock, f"{_EVENT_SELECT} WHERE e.ical_uid = %s AND e.created_by = %s", (ical_uid, created_by)
+            )
         return None if row is None else _event_of(row)
 
     def find_event_by_room(self, room_id: uuid.UUID) -> Event | None:
