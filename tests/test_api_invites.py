@@ -106,6 +106,11 @@ def test_patch_and_delete_user_and_email_invites(api):
     error_of(api.call("PATCH", f"{base}/{api.ids['carol']}", json={"role": "user"}), 404, "not_found")
     error_of(api.call("PATCH", f"{base}/not-a-uuid", json={"role": "user"}), 404, "not_found")
     error_of(api.call("PATCH", f"{base}/email", json={"email": "nobody@example.net", "role": "guest"}), 404, "not_found")
+    # role is optional: {email} alone changes nothing but still checks the invite and the caller
+    assert api.call("PATCH", f"{base}/email", json={"email": "dana@example.net"}).status_code == 204
+    error_of(api.call("PATCH", f"{base}/email", json={"email": "nobody@example.net"}), 404, "not_found")
+    error_of(api.call("PATCH", f"{base}/email", "bob", json={"email": "dana@example.net"}), 403, "forbidden")
+    assert api.call("GET", f"/v1/events/{ev['id']}").headers["etag"] == '"4"'  # two invites, two role changes
     error_of(api.call("PATCH", f"{base}/{api.ids['bob']}", "bob", json={"role": "user"}), 403, "forbidden")
 
     r = api.client.request("DELETE", f"{base}/email", json={"email": "dana@example.net"}, headers=api.headers["alice"])
