@@ -72,6 +72,10 @@ def test_instance_ids_that_are_malformed_or_no_occurrence_are_404(api):
         f"/v1/events/{ev['id']}/instances/garbage",
         f"/v1/events/{ev['id']}/instances/20251310T080000Z",
         f"/v1/events/{ev['id']}/instances/20250310T080000+9900",
+        f"/v1/events/{ev['id']}/instances/99991231T235959-2359",  # past datetime's end once in UTC
+        f"/v1/events/{ev['id']}/instances/00010101T000000+2359",
+        f"/v1/events/{ev['id']}/instances/99991231T235959Z",
+        f"/v1/events/{ev['id']}/instances/99991231T235959",
         f"/v1/events/{single['id']}/instances/20250310T080000Z",
         f"/v1/events/{ti['id']}/instances/20250310T080000Z",
         "/v1/events/nope/instances/20250310T080000Z",

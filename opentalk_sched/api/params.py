@@ -47,11 +47,14 @@ def parse_uuid(text: str, what: str = "event") -> uuid.UUID:
 
 
 def parse_instance(text: str) -> str:
-    """Check an instance id's form (SPEC §1); raises 404 when malformed. Returns it as given."""
+    """Check an instance id's form (SPEC §1); raises 404 when malformed or outside the
+    years the API serves (no occurrence can be there). Returns it as given."""
     try:
-        parse_instance_id(text)
-    except InvalidInstanceId:
+        value = parse_instance_id(text)
+    except (InvalidInstanceId, OverflowError, ValueError):
         raise not_found("instance") from None
+    if not in_range(value if value.tzinfo is not None else value.replace(tzinfo=UTC)):
+        raise not_found("instance")
     return text
 
 
