@@ -15,6 +15,7 @@ the report says how many.
     python -m benchmarks.http_load                       # 20 clients, 20 s, per_page 30
     python -m benchmarks.http_load --per-page 100 --wrk  # wrk as the client
     python -m benchmarks.http_load --wrk --workers 2     # two server processes
+    python -m benchmarks.http_load --db postgresql://me@127.0.0.1/load   # PostgreSQL store
 
 Prints one JSON object (and writes it to ``benchmarks/results/http-load/latest.json``).
 """
@@ -42,7 +43,7 @@ EMAIL = "load@example.org"
 WINDOW = ("2027-03-01T00:00:00Z", "2027-04-01T00:00:00Z")
 
 
-def build_store(events: int, seed: int) -> Path:
+def build_store(events: int, seed: int, url: str | None = None) -> Path | str:
     """The SQLite store with the W3 calendar imported for the load user (cached)."""
     from opentalk_sched.ical.importer import read_calendar
     from opentalk_sched.service import Service
@@ -50,6 +51,18 @@ def build_store(events: int, seed: int) -> Path:
 
     from .calendar_gen import generate, to_ics
 
+    if url is not None:  # --db: that store (e.g. postgresql://), loaded once while it is empty
+        store = open_store(url)
+        try:
+            if store.count_events() == 0:
+                service = Service(store)
+                user = service.get_or_create_user_by_subject(EMAIL, email=EMAIL, display_name="Load")
+                parsed = read_calendar(to_ics(generate(events, seed)), skip_invalid=True)
+                service.import_series(user.id, parsed.items, skipped=parsed.errors, skip_invalid=True)
+                store.optimize()
+        finally:
+            store.close()
+        return url
     OUT.mkdir(parents=True, exist_ok=True)
     db = OUT / f"w3-{events}-{seed}.db"
     if db.exists():
@@ -70,6 +83,12 @@ def build_store(events: int, seed: int) -> Path:
     tmp.rename(db)
     print(f"built {db.name}: {len(report.created)} events in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return db
+
+
+def store_kind(url: str | None) -> str:
+    from opentalk_sched.store import parse_store_url
+
+    return "sqlite" if url is None else parse_store_url(url)[0]
 
 
 def free_port() -> int:
@@ -173,9 +192,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--per-page", type=int, default=30)
     p.add_argument("--workers", type=int, default=1, help="server worker processes")
     p.add_argument("--wrk", action="store_true", help="use wrk as the client (apt-get install wrk)")
+    p.add_argument("--db", default=None,
+                   help="serve this store (a postgresql:// URL or SQLite path; the W3 calendar is imported when it"
+                        " has no events) instead of the cached SQLite file")
     args = p.parse_args(argv)
 
-    db = build_store(args.events, args.seed)
+    db = build_store(args.events, args.seed, args.db)
     port = free_port()
     proc = start_server(db, port, args.workers)
     url = (f"http://127.0.0.1:{port}/v1/events/instances?time_min={WINDOW[0]}&time_max={WINDOW[1]}"
@@ -195,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         result.update(
             endpoint="GET /v1/events/instances", window=f"{WINDOW[0]}..{WINDOW[1]}", per_page=args.per_page,
             items_per_response=len(first.json()), events_in_store=args.events, clients=args.clients,
-            cores=os.cpu_count(), workers=args.workers,
+            cores=os.cpu_count(), workers=args.workers, store=store_kind(args.db),
             shared=f"server ({args.workers} uvicorn worker(s)) and client on the same {os.cpu_count()} cores",
             python=platform.python_version(), machine=platform.machine(),
         )
