@@ -91,6 +91,28 @@ def store_kind(url: str | None) -> str:
     return "sqlite" if url is None else parse_store_url(url)[0]
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and its children (Linux ``/proc``), 0 elsewhere."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    try:
+        pids = [pid] + [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
+                        and _ppid(int(p.name)) == pid]
+        for p in pids:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    except OSError:
+        return 0.0
+    return total
+
+
+def _ppid(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -211,9 +233,18 @@ def main(argv: list[str] | None = None) -> int:
             if shutil.which("wrk") is None:
                 raise SystemExit("wrk is not installed (apt-get install -y wrk)")
             asyncio.run(_load(url, args.clients, 0.0, args.warmup))  # warm-up through httpx
+            cpu0, t0 = _cpu_seconds(proc.pid), time.perf_counter()
             result = run_wrk(url, args.clients, args.seconds)
+            requests = result["rps"] * (time.perf_counter() - t0)
         else:
-            result = asyncio.run(_load(url, args.clients, args.seconds, args.warmup))
+            asyncio.run(_load(url, args.clients, 0.0, args.warmup))  # warm-up
+            cpu0 = _cpu_seconds(proc.pid)
+            result = asyncio.run(_load(url, args.clients, args.seconds, 0.0))
+            requests = result["requests"] + result["errors"]
+        cpu = _cpu_seconds(proc.pid) - cpu0
+        if cpu > 0 and requests:
+            result["server_cpu_ms_per_request"] = round(cpu * 1000 / requests, 1)
+        result["load_average"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
         result.update(
             endpoint="GET /v1/events/instances", window=f"{WINDOW[0]}..{WINDOW[1]}", per_page=args.per_page,
             items_per_response=len(first.json()), events_in_store=args.events, clients=args.clients,
