@@ -9,9 +9,10 @@ need at request time lives on ``app.state`` and is put there by :func:`install`:
 
 :func:`caller_id` reads ``Authorization: Bearer <token>``, asks the verifier and maps
 the identity to a user id, creating the user on first use (the service's
-``get_or_create_user_by_subject``: by subject, else by email, else new). Verified tokens are remembered for a short time (default 60 s,
-never past the token's own expiry as far as the verifier tells), so a busy client does
-not pay for a signature check and a user lookup on every request.
+``get_or_create_user_by_subject``: by subject, else by email, else new). Verified
+tokens are remembered for a short time (default 60 s, never past the token's own
+expiry), so a busy client does not pay for a signature check and a user lookup on
+every request.
 """
 
 from __future__ import annotations

@@ -27,8 +27,8 @@ from ..service.requests import CreateEvent, DateTimeTZ, ListEvents, PatchEvent
 from . import render
 from .context import Caller, ServiceDep
 from .params import (
-    PER_PAGE_DEFAULT, PER_PAGE_MAX, check_body_instant, etag, if_match_revision, link_after, parse_instant, parse_status_list,
-    parse_uuid,
+    PER_PAGE_DEFAULT, PER_PAGE_MAX, check_body_instant, etag, if_match_revision, link_after, parse_instant,
+    parse_status_list, parse_uuid,
 )
 from .responses import ERRORS, NO_CONTENT
 from .schemas import EventOrException, EventResource, PatchEventBody, PostEventBody, RoomEvent
@@ -95,8 +95,8 @@ def list_events(
     page = service.list_events(caller, ListEvents(
         time_min=parse_instant(time_min, "time_min"), time_max=parse_instant(time_max, "time_max"),
         favorites=True if favorites else None, adhoc=adhoc, time_independent=time_independent,
-        invite_status=frozenset(InviteStatus(s) for s in statuses) if statuses else None, invitees_max=invitees_max, per_page=per_page,
-        after=after,
+        invite_status=frozenset(InviteStatus(s) for s in statuses) if statuses else None,
+        invitees_max=invitees_max, per_page=per_page, after=after,
     ))
     return render.listing(page.items, render.item, link_after(request, page.next_cursor))
 

@@ -47,7 +47,8 @@ _CREATED = {201: {"description": "invited"}, 204: {"description": "already invit
 
 
 @router.post(
-    "/events/{event_id}/invites", status_code=201, response_model=None, response_class=Response, responses={**ERRORS, **_CREATED},
+    "/events/{event_id}/invites", status_code=201, response_model=None, response_class=Response,
+    responses={**ERRORS, **_CREATED},
     summary="Invite a user or an email address",
 )
 def create_invite(

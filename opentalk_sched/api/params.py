@@ -170,6 +170,7 @@ def check_range(value: int, lo: int, hi: int, name: str) -> int:
 
 
 __all__ = [
-    "parse_uuid", "parse_instance", "parse_instant", "in_range", "check_body_instant", "EARLIEST", "LATEST", "parse_status_list", "if_match_revision", "etag",
+    "parse_uuid", "parse_instance", "parse_instant", "in_range", "check_body_instant", "EARLIEST", "LATEST",
+    "parse_status_list", "if_match_revision", "etag",
     "link_after", "page_links", "check_range", "PER_PAGE_MAX", "PER_PAGE_DEFAULT", "ApiError",
 ]

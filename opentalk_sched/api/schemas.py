@@ -42,7 +42,6 @@ WireInstant = Annotated[AwareDatetime, BeforeValidator(_text_only)]
 
 InviteStatusName = Literal["pending", "accepted", "tentative", "declined"]
 UserRoleName = Literal["user", "moderator"]
-EmailRoleName = Literal["guest", "moderator"]
 InstanceStatusName = Literal["ok", "cancelled"]
 
 

@@ -137,8 +137,8 @@ def prepare(args: argparse.Namespace, out=sys.stdout) -> dict:
     if not args.oidc_issuer:
         tokens = args.tokens or demo_tokens(db.with_name(db.name + ".tokens"))
     return {
-        "db": str(db) if db is not None else target, "tokens": None if tokens is None else str(tokens), "oidc_issuer": args.oidc_issuer,
-        "oidc_audience": args.oidc_audience, "oidc_jwks_url": args.oidc_jwks_url,
+        "db": str(db) if db is not None else target, "tokens": None if tokens is None else str(tokens),
+        "oidc_issuer": args.oidc_issuer, "oidc_audience": args.oidc_audience, "oidc_jwks_url": args.oidc_jwks_url,
     }
 
 
