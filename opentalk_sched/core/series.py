@@ -47,6 +47,9 @@ _DAY = timedelta(days=1)
 _MIN_WALL = datetime(1, 1, 2)
 _MAX_WALL = datetime(9999, 12, 30)
 _NO_END = object()
+_NONE: tuple = ()
+_NO_MAP: dict = {}  # shared by single events; never written to
+_NO_SET: frozenset = frozenset()
 
 
 class Instance:
@@ -182,6 +185,19 @@ class Series:
         else:
             self._duration = self._key(t.end) - self._key(t.start)
         rs = t.recurrence
+        self._dtstart_key = self._key(t.start)
+        self.order_id = str(event.id)
+        self._span = None
+        if rs is None and not event.overrides:  # a single event: nothing else to compile
+            self._rules = self._exrules = self._moved = self._ranges = self._range_keys = self._rdates = _NONE
+            self._counted = self._rdate_ends = self._overrides = _NO_MAP
+            self._exkeys = self._exdays = _NO_SET
+            self._unbounded = False
+            self._max_len = max(self._duration, timedelta(0))
+            self._max_shift = timedelta(0)
+            self._plain = t.nominal is None or self.floating
+            self._single = self._plain
+            return
         self._rules: list[RuleIterator] = []
         self._counted: dict[int, list] = {}
         self._unbounded = False
@@ -239,12 +255,9 @@ class Series:
                     max_len = max(max_len, self._wall_of(ov.end) - self._wall_of(ov.start))
         self._max_len = max(max_len, timedelta(0))
         self._max_shift = shift
-        self._span = None
         # no exception, period or nominal length: every instance is [key, key + duration)
         self._plain = not (self._overrides or ends or (t.nominal is not None and not self.floating))
         self._single = self._plain and not self._rules and not self._rdates
-        self._dtstart_key = self._key(t.start)
-        self.order_id = str(event.id)
 
     # -- conversions -------------------------------------------------------------------
 

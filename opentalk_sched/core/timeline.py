@@ -22,6 +22,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from datetime import datetime, timedelta, tzinfo
 from heapq import merge
+from operator import attrgetter
 from typing import Iterable, Iterator
 
 from .model import UTC, Event
@@ -85,12 +86,19 @@ class Timeline:
         hi = _utc_bound(end, qtz)
         out: list[Instance] = []
         walls: dict = {}
-        for s in self._candidates(lo, hi):
+        floating = False
+        # visiting series in event-id order and then sorting stably by start gives the
+        # (start, event id) order without building a key tuple per instance
+        for s in sorted(self._candidates(lo, hi), key=_by_id):
             if s.floating:
+                floating = True
                 out.extend(s.overlapping(start, end, tz, include_cancelled))
             else:
                 out.extend(s._overlapping_keys(lo, hi, include_cancelled, walls))
-        out.sort(key=lambda i: sort_key(i, tz))
+        if floating:
+            out.sort(key=lambda i: sort_key(i, tz))
+        else:
+            out.sort(key=_by_start)
         return out
 
     def __iter__(self) -> Iterator[Instance]:
@@ -103,6 +111,10 @@ class Timeline:
     def before(self, instant, tz: tzinfo | None = None) -> Instance | None:
         found = [i for i in (s.before(instant, tz) for s in self.series) if i is not None]
         return max(found, key=lambda i: sort_key(i, tz), default=None)
+
+
+_by_id = attrgetter("order_id")
+_by_start = attrgetter("start_key")
 
 
 def _utc_bound(value, tz: tzinfo) -> datetime:

@@ -124,6 +124,7 @@ def to_utc(wall: datetime, tz: tzinfo) -> datetime:
     return wall - off
 
 
+@lru_cache(maxsize=1024)
 def utc_converter(tz: tzinfo):
     """A fast ``wall → naive UTC`` function for one zone (same result as :func:`to_utc`)."""
     table = _DAY_OFFSETS.get(tz)
