@@ -105,8 +105,9 @@ class ServiceBase:
                 self._publish(n)
 
     def announce(self, notification: Notification, suppress: bool = False) -> None:
-        """Queue a notification for after the commit (nothing when ``suppress``)."""
-        if suppress or (self.notify is None and self.itip is None):
+        """Queue a notification for after the commit (nothing when ``suppress`` or when no
+        hook listens: an iTIP payload without a hook would be built for nobody)."""
+        if suppress or self.notify is None:
             return
         if getattr(self._local, "depth", 0) == 0:
             self._publish(notification)
@@ -191,7 +192,7 @@ class ServiceBase:
     def emit(self, change, event: Event, actor: uuid.UUID | None, suppress: bool = False, **kw) -> None:
         """Queue a notification of ``change`` with the event's organizer and attendees
         (read now, inside the transaction); nothing when suppressed or nobody listens."""
-        if suppress or (self.notify is None and self.itip is None):
+        if suppress or self.notify is None:
             return
         if "attendees" not in kw:
             kw["attendees"] = self.attendees(event)

@@ -12,20 +12,24 @@ The operations live in one module per concern and are combined here:
 :mod:`~opentalk_sched.service.events` (create, get, list, patch, delete),
 :mod:`~opentalk_sched.service.instances` (instances, calendar view, this and
 following), :mod:`~opentalk_sched.service.invites` (invites, answers, favorites, room
-event), :mod:`~opentalk_sched.service.users` and
-:mod:`~opentalk_sched.service.importing`. Shared rules (transactions, notifications,
+event), :mod:`~opentalk_sched.service.users`, :mod:`~opentalk_sched.service.importing`,
+:mod:`~opentalk_sched.service.feeds` (calendar feeds, feed tokens) and
+:mod:`~opentalk_sched.service.replies` (incoming iTIP REPLYs). Shared rules (transactions, notifications,
 permissions) are in :mod:`~opentalk_sched.service.base`.
 """
 
 from __future__ import annotations
 
+from .feeds import FeedOperations
 from .importing import ImportOperations
 from .instances import InstanceOperations
 from .invites import InviteOperations
+from .replies import ReplyOperations
 from .users import UserOperations
 
 
-class Service(InstanceOperations, InviteOperations, UserOperations, ImportOperations):
+class Service(InstanceOperations, InviteOperations, UserOperations, ImportOperations, FeedOperations,
+              ReplyOperations):
     """All operations; construct with ``Service(store, notify=..., itip=..., clock=...)``
     (see :class:`~opentalk_sched.service.base.ServiceBase`).
 

@@ -160,12 +160,22 @@ CREATE TABLE favorites (
 CREATE INDEX idx_favorites_event ON favorites (event_id);
 """
 
+#: version 2: one secret calendar-feed token per user, kept only as its SHA-256 digest
+_V2 = """
+CREATE TABLE feed_tokens (
+    token_hash text COLLATE "C" PRIMARY KEY,
+    user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at timestamptz
+);
+CREATE UNIQUE INDEX idx_feed_tokens_user ON feed_tokens (user_id);
+"""
+
 #: migration steps: MIGRATIONS[n] takes a database from version n to n + 1 (in step
 #: with :data:`opentalk_sched.store.schema.MIGRATIONS`)
-MIGRATIONS: list[str] = [_V1]
+MIGRATIONS: list[str] = [_V1, _V2]
 
 #: every table of the store, children first (the order :func:`drop_all` uses)
-TABLES = ("favorites", "email_invites", "user_invites", "exceptions", "recurrence", "events", "users")
+TABLES = ("feed_tokens", "favorites", "email_invites", "user_invites", "exceptions", "recurrence", "events", "users")
 
 assert len(MIGRATIONS) == SCHEMA_VERSION, "every SQLite migration needs its PostgreSQL step"
 

@@ -8,7 +8,7 @@ library is refused (:class:`SchemaTooNew`) rather than guessed at.
     >>> import sqlite_utils
     >>> db = sqlite_utils.Database(memory=True)
     >>> migrate(db)
-    1
+    2
     >>> sorted(t for t in db.table_names() if not t.startswith("sqlite_"))[:3]
     ['email_invites', 'events', 'exceptions']
 
@@ -24,7 +24,9 @@ Tables (SPEC §1, §4):
   rules), plus ``version``, a write counter for caches;
 * ``recurrence``: the recurrence lines of a series as text, in order;
 * ``exceptions``: one row per (event, original start);
-* ``user_invites``, ``email_invites``, ``favorites``.
+* ``user_invites``, ``email_invites``, ``favorites``;
+* ``feed_tokens`` (version 2): the secret calendar-feed token of a user, stored as its
+  SHA-256 hex digest (:mod:`opentalk_sched.store.feed_tokens`).
 
 Child rows reference ``events(id)`` with ``ON DELETE CASCADE`` (foreign keys are on),
 and the store also deletes them explicitly.
@@ -35,7 +37,7 @@ from __future__ import annotations
 import sqlite_utils
 
 #: the schema this library writes
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class SchemaTooNew(RuntimeError):
@@ -154,8 +156,18 @@ CREATE TABLE favorites (
 CREATE INDEX idx_favorites_event ON favorites(event_id);
 """
 
+#: version 2: one secret calendar-feed token per user, kept only as its SHA-256 digest
+_V2 = """
+CREATE TABLE feed_tokens (
+    token_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at TEXT
+);
+CREATE UNIQUE INDEX idx_feed_tokens_user ON feed_tokens(user_id);
+"""
+
 #: migration steps: MIGRATIONS[n] takes a database from version n to n + 1
-MIGRATIONS: list[str] = [_V1]
+MIGRATIONS: list[str] = [_V1, _V2]
 
 
 def current_version(db: sqlite_utils.Database) -> int:
