@@ -77,9 +77,11 @@ def test_first_push_then_noop_push_writes_nothing(world, server):
     remote = device.resources()
     assert sorted(remote) == sorted(f"{e.id}.ics" for e in (single, weekly, all_day, declined))
     # the series is one resource: master + the moved instance, the cancelled one as EXDATE
+    # plus a STATUS:CANCELLED override (SPEC §3: the round trip keeps its status)
     weekly_cal = icalendar.Calendar.from_ical(remote[f"{weekly.id}.ics"])
-    assert len(weekly_cal.walk("VEVENT")) == 2 and weekly_cal.walk("VEVENT")[0].get("EXDATE") is not None
-    assert len(instances(remote[f"{weekly.id}.ics"])) == 5
+    assert len(weekly_cal.walk("VEVENT")) == 3 and weekly_cal.walk("VEVENT")[0].get("EXDATE") is not None
+    assert [str(c.get("STATUS")) for c in weekly_cal.walk("VEVENT")[1:]] == ["None", "CANCELLED"]
+    assert [i[4] for i in instances(remote[f"{weekly.id}.ics"])].count("ok") == 5
     # a declined invitation is pushed, with alice's PARTSTAT=DECLINED
     vevent = icalendar.Calendar.from_ical(remote[f"{declined.id}.ics"]).walk("VEVENT")[0]
     attendees = vevent.get("ATTENDEE")
@@ -135,7 +137,8 @@ def test_update_move_cancel_delete(world, server):
     report = world.push()
     assert report.updated == [str(daily.id)]
     after = instances(device.get(f"{daily.id}.ics"))             # EXDATE: the 6th is gone
-    assert [a[0] for a in after] == [m[0] for i, m in enumerate(moved) if i != 5]
+    assert [a[0] for a in after if a[4] == "ok"] == [m[0] for i, m in enumerate(moved) if i != 5]
+    assert [a[0] for a in after if a[4] == "cancelled"] == [moved[5][0]]  # read back as cancelled
 
     world.store.delete_event(single.id)
     world.store.delete_event(gone_there.id)

@@ -104,8 +104,11 @@ def test_overrides_cancelled_moved_and_this_and_future():
     data = export_event(ev, now=NOW)
     ls = lines(data)
     assert "EXDATE;TZID=Europe/Berlin:20250317T090000" in ls
-    master, moved, future = vevents(data)
+    master, moved, cancelled, future = vevents(data)
     assert "RECURRENCE-ID" not in master
+    # a cancelled instance: the EXDATE and a STATUS:CANCELLED override (SPEC §3 round trip)
+    assert cancelled["RECURRENCE-ID"].to_ical() == b"20250317T090000"
+    assert str(cancelled["STATUS"]) == "CANCELLED" and int(cancelled["SEQUENCE"]) == 2
     assert moved["RECURRENCE-ID"].to_ical() == b"20250310T090000"
     assert moved["RECURRENCE-ID"].params["TZID"] == "Europe/Berlin"
     assert str(moved["SUMMARY"]) == "Moved"

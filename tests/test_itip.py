@@ -363,7 +363,9 @@ def test_apply_a_reply_through_the_service(service_world):
     mallory = Attendee("mallory@example.org", InviteStatus.PENDING, InviteRole.GUEST)
     assert rejected(reply(stored, mallory, "alice@example.org", "accepted", now=NOW)) == "unknown_attendee"
     guest = Attendee("guest@example.org", InviteStatus.PENDING, InviteRole.GUEST)
-    assert rejected(reply(stored, guest, "alice@example.org", "accepted", now=NOW)) == "email_reply_unsupported"
+    apply_itip_reply(service, reply(stored, guest, "alice@example.org", "accepted", now=NOW), organizer=alice.id)
+    assert service.store.get_email_invite(view.id, "guest@example.org").status is InviteStatus.ACCEPTED
+    assert seen[-1].change.value == "responded" and seen[-1].actor is None
     one = reply(stored, bob_att, "alice@example.org", "declined", recurrence_id=datetime(2025, 3, 10, 9), now=NOW)
     assert rejected(one) == "instance_reply_unsupported"
     none = reply(stored, bob_att, "alice@example.org", "declined", recurrence_id=datetime(2025, 3, 10, 9), now=NOW)

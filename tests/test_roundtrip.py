@@ -1,5 +1,5 @@
 """Round trip (SPEC §3): export → import gives the same instances (ids, starts, ends, titles,
-descriptions, statuses) and the same invite statuses; and the exported files are read by a
+descriptions, statuses: cancelled instances included) and the same invite statuses; and the exported files are read by a
 third party (icalendar + recurring-ical-events) to the same instances as the engine.
 
 Inputs: every shared case (../shared/cases, except ``expect_error`` ones) and
@@ -95,11 +95,14 @@ def _norm(v):
 
 
 def snapshot(events, lo, hi):
+    """Every instance in [lo, hi), cancelled ones included with their status (SPEC §3: the
+    round trip keeps statuses; a cancelled instance is written as EXDATE + STATUS:CANCELLED
+    override and read back as a cancelled exception)."""
     out = []
     for ev in events:
         if ev.timing is None:
             continue
-        for i in Series(ev).overlapping(lo, hi):
+        for i in Series(ev).overlapping(lo, hi, include_cancelled=True):
             out.append((i.uid, i.instance_id, _norm(i.start), _norm(i.end), i.title, i.description, i.status.value,
                         i.is_all_day))
     return sorted(out, key=repr)
@@ -399,3 +402,85 @@ def test_generated_series_validate_with_a_third_party_reader(item):
     data = export_event(ev, attendees, organizer, now=NOW)
     note(data.decode())
     assert_same_instances(third_party_instances(data, lo, hi), engine_instances([ev], lo, hi))
+
+
+# -- cancelled instances -------------------------------------------------------------------------
+
+
+def test_cancelled_instances_survive_the_round_trip_as_cancelled():
+    """SPEC §3: the export writes an EXDATE per cancelled instance *and* a STATUS:CANCELLED
+    override; the importer turns the pair back into a cancelled exception, so
+    ``include_cancelled`` lists the instance as cancelled again (plain, moved, retitled),
+    while readers that honour the EXDATE (recurring-ical-events) never show it."""
+    berlin = ZoneInfo("Europe/Berlin")
+    ev = Event.new("Standup", Timing(datetime(2025, 3, 3, 9), datetime(2025, 3, 3, 9, 15), berlin,
+                                     RecurrenceSet.from_lines(["RRULE:FREQ=WEEKLY;BYDAY=MO,WE;COUNT=8"])))
+    ev.overrides = {
+        datetime(2025, 3, 5, 9): Override(datetime(2025, 3, 5, 9), kind=OverrideKind.CANCELLED),
+        datetime(2025, 3, 10, 9): Override(datetime(2025, 3, 10, 9), kind=OverrideKind.CANCELLED, title="Off",
+                                           start=datetime(2025, 3, 11, 14), end=datetime(2025, 3, 11, 15)),
+        datetime(2025, 3, 12, 9): Override(datetime(2025, 3, 12, 9), title="Retro"),
+    }
+    data = export_event(ev, now=NOW)
+    text = data.decode().replace("\r\n ", "")
+    assert "EXDATE;TZID=Europe/Berlin:20250305T090000,20250310T090000" in text
+    assert text.count("STATUS:CANCELLED") == 2
+    (back,) = read_calendar(data).events
+    lo, hi = datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 4, 1, tzinfo=UTC)
+    assert snapshot([back], lo, hi) == snapshot([ev], lo, hi)
+    assert back.timing.recurrence.exdates == ()  # the pair became cancelled exceptions again
+    statuses = {i.instance_id: i.status.value for i in Series(back).overlapping(lo, hi, include_cancelled=True)}
+    assert statuses["20250305T080000Z"] == "cancelled" and statuses["20250310T080000Z"] == "cancelled"
+    assert statuses["20250312T080000Z"] == "ok" and len(statuses) == 8
+    assert back.overrides[datetime(2025, 3, 10, 9)].title == "Off"
+    assert [i.instance_id for i in Series(back).overlapping(lo, hi)] == [
+        i.instance_id for i in Series(ev).overlapping(lo, hi)]
+    # third party: the EXDATE wins, the cancelled overrides are not shown
+    naive = (datetime(2025, 3, 1), datetime(2025, 4, 1))
+    theirs = third_party_instances(data, *naive, timedelta(0))
+    assert len(theirs) == 6
+    assert_same_instances(theirs, engine_instances([ev], *naive, timedelta(0)))
+    # and a second generation is byte-identical
+    assert export_event(back, now=NOW) == export_event(read_calendar(export_event(back, now=NOW)).events[0], now=NOW)
+
+
+def test_an_exdate_that_is_not_a_cancelled_override_stays():
+    """Only EXDATE values naming a STATUS:CANCELLED override exactly are dropped: a DATE
+    EXDATE on a DATE-TIME series (the whole day) and EXDATEs without an override stay."""
+    data = b"""BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:-//test//EN\r
+BEGIN:VEVENT\r
+UID:ex@test\r
+DTSTAMP:20250101T000000Z\r
+DTSTART;TZID=Europe/Berlin:20250303T090000\r
+DTEND;TZID=Europe/Berlin:20250303T100000\r
+RRULE:FREQ=DAILY;COUNT=6\r
+EXDATE;VALUE=DATE:20250304\r
+EXDATE:20250305T080000Z\r
+EXDATE;TZID=Europe/Berlin:20250306T090000\r
+SUMMARY:Daily\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:ex@test\r
+DTSTAMP:20250101T000000Z\r
+RECURRENCE-ID;VALUE=DATE:20250304\r
+DTSTART;TZID=Europe/Berlin:20250304T090000\r
+STATUS:CANCELLED\r
+SUMMARY:Daily\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:ex@test\r
+DTSTAMP:20250101T000000Z\r
+RECURRENCE-ID:20250305T080000Z\r
+STATUS:CANCELLED\r
+SUMMARY:Daily\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+    (ev,) = read_calendar(data).events
+    assert ev.timing.recurrence.exdates == (date(2025, 3, 4), datetime(2025, 3, 6, 9, tzinfo=ZoneInfo("Europe/Berlin")))
+    got = {i.instance_id: i.status.value for i in Series(ev).overlapping(
+        datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 3, 10, tzinfo=UTC), include_cancelled=True)}
+    assert got == {"20250303T080000Z": "ok", "20250305T080000Z": "cancelled", "20250307T080000Z": "ok",
+                   "20250308T080000Z": "ok"}

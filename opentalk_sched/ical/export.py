@@ -12,12 +12,17 @@ One series is written as (SPEC §3):
   (= ``revision``), SUMMARY, DESCRIPTION, DTSTART and DTEND (or DURATION when the
   duration is nominal, RFC 5545 §3.3.6) with a TZID, floating, or ``VALUE=DATE``; the
   recurrence lines of :meth:`RecurrenceSet.to_lines` plus an EXDATE for every
-  cancelled override; ORGANIZER; one ATTENDEE per invitee with PARTSTAT and ROLE; URL and
+  cancelled override (SPEC §3); ORGANIZER; one ATTENDEE per invitee with PARTSTAT and ROLE; URL and
   LOCATION of the room when ``room_url`` is given; the extra properties kept from import;
 * one VEVENT with RECURRENCE-ID (in the master's form, with ``RANGE=THISANDFUTURE``
   where the override has it) per modified override, carrying the instance as the engine
   shows it (its start, end, title, description), the override's kept properties and
-  its own ATTENDEE lines if it has any (per-instance answers), the series' otherwise.
+  its own ATTENDEE lines if it has any (per-instance answers), the series' otherwise;
+* one VEVENT with RECURRENCE-ID and ``STATUS:CANCELLED`` per cancelled override, besides
+  its EXDATE: readers that honour the EXDATE (most clients, recurring-ical-events) never
+  show it, and :mod:`.importer` turns the pair back into a cancelled exception, so a
+  round trip keeps the instance's status (``include_cancelled``). iTIP REQUESTs carry
+  the EXDATE only (:mod:`.itip`: a cancelled instance has its own CANCEL).
 
 Values are written so that other readers agree with the engine (SPEC §1): RDATE/EXDATE
 values kept as "the series' zone" get the series' TZID, and UNTIL is written as RFC
@@ -489,18 +494,21 @@ class SeriesWriter:
     # -- components ---------------------------------------------------------------------------
 
     def components(self, *, method: str | None = None) -> list:
-        """The master VEVENT followed by one VEVENT per modified override (in original-start
-        order). ``method`` (``REQUEST``) adds STATUS:CONFIRMED and RSVP for pending invitees."""
+        """The master VEVENT followed by one VEVENT per override (in original-start order):
+        modified ones, and without ``method`` also the cancelled ones (``STATUS:CANCELLED``,
+        besides their EXDATE on the master). ``method`` (``REQUEST``) adds STATUS:CONFIRMED
+        and RSVP for pending invitees."""
         out = [self.master(method=method)]
-        for ov in self.visible_overrides():
-            out.append(self.override(ov, method=method))
+        for ov in self.visible_overrides(include_cancelled=method is None):
+            out.append(self.override(ov, method=method, status="CANCELLED" if ov.cancelled else None))
         return out
 
-    def visible_overrides(self) -> list[Override]:
-        """Modified overrides whose RECURRENCE-ID is an occurrence, in original-start order."""
+    def visible_overrides(self, include_cancelled: bool = False) -> list[Override]:
+        """Modified (and, with ``include_cancelled``, cancelled) overrides whose
+        RECURRENCE-ID is an occurrence, in original-start order."""
         out = []
         for rid, ov in sorted(self.event.overrides.items(), key=lambda p: _sort_key(p[0])):
-            if ov.cancelled:
+            if ov.cancelled and not include_cancelled:
                 continue
             if self.series.instance(rid, include_cancelled=True) is None:
                 continue

@@ -11,6 +11,11 @@ convention; this module maps components onto the model (SPEC §1, §3):
   original start in the master's wall time, whatever form the RECURRENCE-ID is written
   in (UTC, another TZID, DATE). When the same override appears twice the higher
   SEQUENCE wins, then the later LAST-MODIFIED / DTSTAMP, then the later in the file.
+  A ``STATUS:CANCELLED`` override whose RECURRENCE-ID is also an EXDATE of the master
+  (how :mod:`.export` writes a cancelled instance) becomes a cancelled exception and
+  that EXDATE value is dropped, so the instance stays listed as cancelled. An
+  override keeps its own ATTENDEE / ORGANIZER lines only when they differ from the
+  master's (per-instance answers); identical copies are not frozen onto the instance.
 * Zones: IANA names and Windows names (Outlook) become ``ZoneInfo``; any other TZID
   with a VTIMEZONE in the file becomes a :class:`~opentalk_sched.core.VTimezone`.
 * DURATION with days or weeks stays nominal (RFC 5545 §3.3.6); DTEND in another zone
@@ -27,7 +32,7 @@ file still loads.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Callable, Iterable
 
@@ -217,14 +222,50 @@ def _series(uid: str, comps: list, zones) -> list[Imported]:
         return [item]
     overrides: dict = {}
     ranks: dict = {}
+    people = {name: _people_key(master, name) for name in ("ATTENDEE", "ORGANIZER")}
     for index, comp in children:
-        ov = _override(comp, timing, zones)
+        ov = _override(comp, timing, zones, people)
         rank = _rank(comp, index)
         if ov.recurrence_id not in ranks or rank > ranks[ov.recurrence_id]:
             overrides[ov.recurrence_id] = ov
             ranks[ov.recurrence_id] = rank
     item.event.overrides = overrides
+    item.event.timing = _cancelled_not_excluded(timing, overrides)
     return [item]
+
+
+def _cancelled_not_excluded(timing: Timing, overrides: dict) -> Timing:
+    """Drop the EXDATE values that name a cancelled override's original start exactly
+    (the export writes a cancelled instance as both), so the override is an occurrence
+    again and the instance shows as cancelled. A DATE EXDATE on a DATE-TIME series
+    removes a whole day and is kept."""
+    rs = timing.recurrence
+    cancelled = {rid for rid, ov in overrides.items() if ov.cancelled}
+    if rs is None or not rs.exdates or not cancelled:
+        return timing
+    tz = timing.tz or UTC
+    kept = []
+    for v in rs.exdates:
+        if isinstance(v, datetime):
+            wall = v if v.tzinfo is None else (v.replace(tzinfo=None) if timing.is_floating else to_wall(v, tz))
+            wall = wall.date() if timing.is_all_day else wall
+        else:
+            wall = v if timing.is_all_day else None
+        if wall is None or wall not in cancelled:
+            kept.append(v)
+    if len(kept) == len(rs.exdates):
+        return timing
+    return replace(timing, recurrence=replace(rs, exdates=tuple(kept)))
+
+
+def _people_key(comp, name: str) -> frozenset:
+    """ATTENDEE or ORGANIZER values of a component, comparable across components:
+    (address lowercased, parameters with upper-case names)."""
+    out = set()
+    for prop in _as_list(comp.get(name)):
+        params = frozenset((str(k).upper(), str(v)) for k, v in getattr(prop, "params", {}).items())
+        out.add((str(prop).strip().lower(), params))
+    return frozenset(out)
 
 
 def _master(uid: str, comp, zones) -> Imported:
@@ -317,7 +358,7 @@ def _content_line(name: str, prop) -> str:
     return f"{name}{params}:{value.replace(chr(92) + ';', ';')}"
 
 
-def _override(comp, timing: Timing, zones) -> Override:
+def _override(comp, timing: Timing, zones, master_people: dict | None = None) -> Override:
     rid_prop = comp["RECURRENCE-ID"]
     rid_raw, rid_tz = _value(rid_prop, zones)
     tz = timing.tz
@@ -356,7 +397,10 @@ def _override(comp, timing: Timing, zones) -> Override:
         end=end,
         this_and_future=this_and_future,
         sequence=int(comp.get("SEQUENCE", 0) or 0),
-        properties=_extra_lines(comp, keep_attendees=True),
+        properties=_extra_lines(comp, keep=tuple(
+            name for name in ("ATTENDEE", "ORGANIZER")
+            if master_people is None or _people_key(comp, name) != master_people[name]
+        )),
     )
 
 
@@ -382,11 +426,12 @@ def _attendees(comp) -> tuple[Attendee, ...]:
     return tuple(out)
 
 
-def _extra_lines(comp, keep_attendees: bool = False) -> tuple[str, ...]:
-    """Properties and subcomponents the model has no field for, as iCalendar text."""
+def _extra_lines(comp, keep: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Properties and subcomponents the model has no field for, as iCalendar text;
+    ``keep``: handled properties to keep anyway (an override's own ATTENDEE / ORGANIZER)."""
     out = []
     for name, prop in comp.property_items(recursive=False, sorted=False):
-        if name in ("BEGIN", "END") or (name in _HANDLED and not (keep_attendees and name in ("ATTENDEE", "ORGANIZER"))):
+        if name in ("BEGIN", "END") or (name in _HANDLED and name not in keep):
             continue
         out.append(_content_line(name, prop) if not hasattr(prop, "to_ical") else _prop_line(name, prop))
     for sub in comp.subcomponents:

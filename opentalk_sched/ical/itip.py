@@ -75,7 +75,8 @@ class MalformedReply(ItipError):
 class ReplyRejected(ItipError):
     """A well-formed REPLY that does not apply. Codes: ``unknown_event`` (no event with that
     UID), ``unknown_attendee`` (not invited), ``unknown_instance`` (RECURRENCE-ID is not an
-    occurrence), ``stale_sequence`` (answers an older version than the stored one)."""
+    occurrence), ``stale_sequence`` (answers an older version than the stored one),
+    ``instance_reply_unsupported`` (:func:`apply_itip_reply`: an answer to one instance)."""
 
     code = "reply_rejected"
 
@@ -454,73 +455,28 @@ def check_reply(info: ReplyInfo, event: Event | None, attendees: Iterable[Attend
     )
 
 
-def apply_itip_reply(service, data: bytes | str, *, organizer) -> ReplyInfo:
-    """Apply an incoming REPLY for the events of user ``organizer`` (a UUID) through the
-    service's public API; returns what was applied.
+def apply_itip_reply(service, data: bytes | str, *, organizer=None) -> ReplyInfo:
+    """Apply an incoming REPLY through the service's
+    :meth:`~opentalk_sched.service.replies.ReplyOperations.apply_reply`; returns what was
+    applied.
 
-    The series is found by UID among the organizer's events (``list_events``), SEQUENCE
-    is checked against its revision, the instance against ``get_instance``, the address
-    against its invitees; a registered invitee's answer is stored with ``respond`` (which
-    also notifies). Raises :class:`MalformedReply`, :class:`ReplyRejected` (codes of
-    :func:`check_reply`, plus ``instance_reply_unsupported``: the model has no
-    per-instance answers, and ``email_reply_unsupported``: the service has no public
-    operation yet that stores an email invitee's answer).
+    ``organizer`` (a user id) looks the UID up among that user's events only; without
+    it, the oldest event with the UID. The answer of a registered invitee or of an email
+    guest is stored and ``responded`` is announced (REPLY payload when the service has
+    :func:`itip_for`). Raises :class:`MalformedReply` and :class:`ReplyRejected`
+    (``unknown_event``, ``stale_sequence``, ``unknown_instance``,
+    ``instance_reply_unsupported``: invites are per series and SPEC §1 has no
+    per-instance answer, ``unknown_attendee``).
     """
-    from ..service import ListEvents, NotFound
+    from ..service.replies import ReplyRejected as Refused
 
     info = parse_reply(data)
-    view = None
-    after = None
-    while view is None:
-        page = service.list_events(organizer, ListEvents(per_page=100, after=after))
-        view = next((v for v in page.items if getattr(v, "ical_uid", None) == info.uid and v.can_edit), None)
-        after = page.next_cursor
-        if after is None:
-            break
-    if view is None:
-        raise ReplyRejected(f"no event with UID {info.uid!r}", code="unknown_event", field="UID", value=info.uid,
-                            uid=info.uid)
-    view = service.get_event(organizer, view.id, invitees_max=None)
-    if info.sequence < view.revision:
-        raise ReplyRejected(
-            f"the REPLY answers SEQUENCE {info.sequence}, the event is at {view.revision}", code="stale_sequence",
-            field="SEQUENCE", value=str(info.sequence), uid=info.uid,
-        )
-    if info.recurrence_id is not None:
-        try:
-            service.get_instance(organizer, view.id, _instance_id_for(view, info))
-        except NotFound:
-            raise ReplyRejected(
-                f"{info.instance_id} is not an occurrence of the event", code="unknown_instance",
-                field="RECURRENCE-ID", value=info.instance_id, uid=info.uid,
-            ) from None
-        raise ReplyRejected(
-            "answers to one instance cannot be stored (invites are per series)", code="instance_reply_unsupported",
-            field="RECURRENCE-ID", value=info.instance_id, uid=info.uid,
-        )
-    for inv in view.invitees:
-        email = inv.profile.email if inv.profile is not None else inv.email
-        if not email or email.strip().lower() != info.attendee_email:
-            continue
-        if inv.kind != "registered":
-            raise ReplyRejected(
-                "the service has no public operation to store an email invitee's answer",
-                code="email_reply_unsupported", field="ATTENDEE", value=info.attendee_email, uid=info.uid,
-            )
-        service.respond(inv.profile.id, view.id, info.status)
-        return info
-    raise ReplyRejected(
-        f"{info.attendee_email} is not invited", code="unknown_attendee", field="ATTENDEE", value=info.attendee_email,
-        uid=info.uid,
-    )
-
-
-def _instance_id_for(view, info: ReplyInfo) -> str:
-    """The instance id of the REPLY's RECURRENCE-ID in the event's id form (SPEC §1)."""
-    rid = info.recurrence_id
-    if view.is_all_day and isinstance(rid, datetime):
-        rid = rid.date()
-    return format_instance_id(rid)
+    try:
+        service.apply_reply(info.uid, info.attendee_email, info.status, info.sequence, info.recurrence_id,
+                            organizer=organizer)
+    except Refused as err:
+        raise ReplyRejected(err.message, code=err.code, field=err.field, value=err.value, uid=info.uid) from None
+    return info
 
 
 # -- the service's notification payloads ---------------------------------------------------------
