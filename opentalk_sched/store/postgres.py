@@ -203,6 +203,13 @@ def _ids(ids: Iterable[uuid.UUID | None]) -> list[uuid.UUID]:
 
 
 _RACES = (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected, psycopg.errors.LockNotAvailable)
+#: pipeline mode needs libpq 14+ (the psycopg[binary] wheels bundle one); else one statement at a time
+_PIPELINE = psycopg.Pipeline.is_supported()
+
+
+def _pipeline(conn: psycopg.Connection):
+    """Send the block's statements together (one round trip) when libpq can."""
+    return conn.pipeline() if _PIPELINE else contextlib.nullcontext()
 
 
 class PostgresStore:
@@ -331,7 +338,7 @@ class PostgresStore:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             return self._one(sql, params)
-        with conn.pipeline():
+        with _pipeline(conn):
             conn.execute(*lock)
             with conn.cursor(row_factory=dict_row) as cur:
                 return cur.execute(sql, params).fetchone()
@@ -396,10 +403,10 @@ class PostgresStore:
         lines = timing.recurrence.to_lines() if timing is not None and timing.recurrence is not None else []
         conn = getattr(self._local, "conn", None)
         if conn is not None:  # a savepoint in the caller's transaction, statements pipelined
-            with conn.pipeline(), conn.transaction():
+            with _pipeline(conn), conn.transaction():
                 self._write_event(conn, cols, lines, exc_rows, event)
         else:
-            with self.transaction(), self.connection() as conn, conn.pipeline():
+            with self.transaction(), self.connection() as conn, _pipeline(conn):
                 self._write_event(conn, cols, lines, exc_rows, event)
         self.series_cache.discard(event.id)
 
