@@ -39,6 +39,7 @@ ROUTES = [
     ("add favorite", "PUT", "/v1/users/me/event_favorites/{eid}", None, (201, 201, 404)),
     ("remove favorite", "DELETE", "/v1/users/me/event_favorites/{eid}", None, (404, 404, 404)),
     ("room event", "GET", "/v1/rooms/{room}/event", None, (200, 200, 404)),
+    ("event ics", "GET", "/v1/events/{eid}/ics", None, (200, 200, 404)),
     # lists are scoped to the caller: everyone with a token gets 200 (checked for content below)
     ("list events", "GET", "/v1/events", None, (200, 200, 200)),
     ("calendar", "GET", "/v1/events/instances?time_min=2025-03-01T00:00:00Z&time_max=2025-04-01T00:00:00Z", None,

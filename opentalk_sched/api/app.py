@@ -43,8 +43,10 @@ def as_service(service_or_store: Any, **service_options: Any):
     """A service as given, or a :class:`~opentalk_sched.service.Service` around a store."""
     if hasattr(service_or_store, "create_event") and hasattr(service_or_store, "list_instances"):
         return service_or_store
+    from ..ical.itip import itip_for
     from ..service import Service
 
+    service_options.setdefault("itip", itip_for)  # notifications carry their iTIP message
     return Service(service_or_store, **service_options)
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import events, favorites, instances, invites
+from . import events, favorites, feeds, instances, invites
 
 router = APIRouter()
 router.include_router(instances.router)
 router.include_router(events.router)
 router.include_router(invites.router)
 router.include_router(favorites.router)
+router.include_router(feeds.router)
 
 __all__ = ["router"]

@@ -145,6 +145,7 @@ def prepare(args: argparse.Namespace, out=sys.stdout) -> dict:
 def app_from_settings(settings: dict):
     """``(app, store)`` from the settings of :func:`prepare`."""
     from ..api import OidcVerifier, StaticTokenVerifier, create_app
+    from ..ical.itip import itip_for
     from ..service import Service
     from ..store import open_store
 
@@ -153,7 +154,7 @@ def app_from_settings(settings: dict):
     else:
         verifier = StaticTokenVerifier.from_file(settings["tokens"])
     store = open_store(settings["db"])
-    return create_app(Service(store), verifier), store
+    return create_app(Service(store, itip=itip_for), verifier), store
 
 
 #: how :func:`worker_app` finds its settings in a worker process
