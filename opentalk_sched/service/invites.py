@@ -132,17 +132,18 @@ class InviteOperations(Presenting):
         self, caller: uuid.UUID, event_id: uuid.UUID, email: str, role: InviteRole | str,
         *, suppress_email_notification: bool = False,
     ) -> None:
-        """Set an email invite's role (creator only); NotFound when not invited."""
+        """Set an email invite's role (creator only); NotFound when not invited.
+        ``role=None`` keeps the role (the wire's ``{email}`` without ``role``)."""
         errors = Errors()
         address = validation.email(errors, email)
-        role = validation.role(errors, role, EMAIL_ROLES)
+        role = None if role is None else validation.role(errors, role, EMAIL_ROLES)
         errors.check()
         with self.writing():
             event = self.editable(caller, event_id)
             inv = self.store.get_email_invite(event.id, address)
             if inv is None:
                 raise NotFound("invite not found", field="email", value=address)
-            if inv.role is not role:
+            if role is not None and inv.role is not role:
                 self.store.save_email_invite(replace(inv, role=role, updated_at=self.now()))
                 event = self._bump(event, caller)
                 self.emit(Change.UPDATED, event, caller, suppress_email_notification)
