@@ -24,6 +24,8 @@ COMMANDS = (
     "caldav-sync",
     "migrate",
     "serve",
+    "export",
+    "itip-reply",
 )
 
 
