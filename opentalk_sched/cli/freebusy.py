@@ -49,11 +49,12 @@ def add_store_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def open_db(args) -> "object":
-    from ..store import open_store
+    from ..store import open_store, parse_store_url
 
     if not args.db:
         raise SchedError("give --db PATH (or set OPENTALK_SCHED_DB)", code="no_store", field="db")
-    if not Path(args.db).exists():
+    backend, target = parse_store_url(args.db)  # a postgresql:// URL is opened as it is
+    if backend == "sqlite" and not Path(target).exists():
         raise SchedError(f"no store at {args.db}", code="no_store", field="db", value=args.db)
     return open_store(args.db)
 
