@@ -19,8 +19,11 @@ emptied first (its store tables are dropped). What is measured, per store (media
   100 (the HTTP layer's work without HTTP);
 * with ``--http``: GET /v1/events/instances (March 2027, per_page=100) over HTTP, uvicorn
   in a child process (``--workers`` processes) on 127.0.0.1, ``--clients`` threads
-  sending requests back to back for ``--seconds``: requests per second and the median
-  latency.
+  sending requests back to back for ``--seconds`` (two alternating rounds per store):
+  requests per second and the median latency.
+
+The W3 rows take their samples round-robin across the two stores, so a burst of load
+from other jobs on a shared machine does not favour one of them.
 
 Prints a Markdown table; ``--json FILE`` also writes the numbers.
 """
@@ -44,7 +47,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # python benchmarks/postgres_w3.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.timing import measure  # noqa: E402
+from benchmarks.timing import measure_interleaved  # noqa: E402
 
 UTC = timezone.utc
 WINDOW = (datetime(2027, 3, 1, tzinfo=UTC), datetime(2027, 4, 1, tzinfo=UTC))
@@ -99,37 +102,48 @@ def calendar_page(service, user_id) -> int:
     return len(service.list_instances(user_id, CalendarQuery(*WINDOW, per_page=100)).items)
 
 
-def store_rows(url: str, repeat: int) -> dict:
+def store_rows(urls: dict[str, str], repeat: int) -> dict[str, dict]:
+    """Every W3 row for every store, samples taken round-robin across the stores
+    (:func:`benchmarks.timing.measure_interleaved`) so load bursts on a shared machine
+    do not favour one of them. ``{store name: {row: {"seconds", "count"}}}``."""
     from opentalk_sched.service import Service
     from opentalk_sched.store import open_store
 
-    def cold():
-        s = open_store(url)
-        try:
-            return window_instances(s)
-        finally:
-            s.close()
+    def cold(url):
+        def run():
+            s = open_store(url)
+            try:
+                return window_instances(s)
+            finally:
+                s.close()
+        return run
 
-    out = {"W3 cold": measure(cold, repeat=repeat, min_sample=0, warmup=1)}
-    store = open_store(url)
-    try:
-        out["W3 warm"] = measure(lambda: window_instances(store), repeat=repeat, min_sample=0.05)
-
-        def view_cold():
+    def view_cold(url):
+        def run():
             s = open_store(url)
             try:
                 svc = Service(s)
                 return calendar_page(svc, svc.find_user_by_email(EMAIL).id)
             finally:
                 s.close()
+        return run
 
-        out["calendar view cold"] = measure(view_cold, repeat=repeat, min_sample=0, warmup=0)
-        service = Service(store)
-        uid = service.find_user_by_email(EMAIL).id
-        out["calendar view warm"] = measure(lambda: calendar_page(service, uid), repeat=repeat, min_sample=0.05)
+    rows: dict[str, dict] = {}
+    rows["W3 cold"] = measure_interleaved({n: cold(u) for n, u in urls.items()}, repeat=repeat, min_sample=0)
+    rows["calendar view cold"] = measure_interleaved({n: view_cold(u) for n, u in urls.items()}, repeat=repeat,
+                                                     min_sample=0, warmup=0)
+    stores = {n: open_store(u) for n, u in urls.items()}
+    try:
+        rows["W3 warm"] = measure_interleaved(
+            {n: (lambda s=s: window_instances(s)) for n, s in stores.items()}, repeat=repeat, min_sample=0.05)
+        services = {n: Service(s) for n, s in stores.items()}
+        users = {n: svc.find_user_by_email(EMAIL).id for n, svc in services.items()}
+        rows["calendar view warm"] = measure_interleaved(
+            {n: (lambda n=n: calendar_page(services[n], users[n])) for n in stores}, repeat=repeat, min_sample=0.05)
     finally:
-        store.close()
-    return {k: {"seconds": m.median, "count": m.result} for k, m in out.items()}
+        for s in stores.values():
+            s.close()
+    return {n: {r: {"seconds": m[n].median, "count": m[n].result} for r, m in rows.items()} for n in urls}
 
 
 # -- HTTP ------------------------------------------------------------------------------------
@@ -267,12 +281,24 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}: importing ...", file=sys.stderr)
             took, n = load(url, parsed.items, parsed.errors)
             results[name] = {"import (W4)": {"seconds": took, "count": n}}
-            print(f"{name}: W3 ...", file=sys.stderr)
-            results[name].update(store_rows(url, args.repeat))
-            if args.http:
-                print(f"{name}: HTTP ...", file=sys.stderr)
-                with serving(url, args.workers) as base:
-                    results[name]["http"] = http_load(base, args.clients, args.seconds)
+        print("W3 (both stores, interleaved) ...", file=sys.stderr)
+        for name, found in store_rows(urls, args.repeat).items():
+            results[name].update(found)
+        if args.http:  # alternating rounds, so both see the same machine load
+            rounds = 2
+            runs: dict[str, list[dict]] = {n: [] for n in urls}
+            for r in range(rounds):
+                for name, url in urls.items():
+                    print(f"{name}: HTTP round {r + 1} ...", file=sys.stderr)
+                    with serving(url, args.workers) as base:
+                        runs[name].append(http_load(base, args.clients, args.seconds / rounds))
+            for name, got in runs.items():
+                results[name]["http"] = {
+                    "rps": statistics.mean(g["rps"] for g in got),
+                    "p50_ms": statistics.median(g["p50_ms"] for g in got),
+                    "requests": sum(g["requests"] for g in got), "failures": sum(g["failures"] for g in got),
+                    "rounds_rps": [round(g["rps"], 1) for g in got],
+                }
     rows = ["import (W4)", "W3 cold", "W3 warm", "calendar view cold", "calendar view warm"]
     print("| measurement | SQLite | PostgreSQL |")
     print("|---|---:|---:|")

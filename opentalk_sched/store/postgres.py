@@ -598,21 +598,21 @@ class PostgresStore:
             cond = "e.span && tstzrange(%(lo)s, NULL, '[)') AND e.span && tstzrange(NULL, %(hi)s, '(]')"
             p = {"lo": lo, "hi": hi}
         if user_id is None:
-            sql = (f"SELECT e.id::text, e.version, e.created_by, NULL, NULL, NULL, NULL, NULL FROM events e"
+            sql = (f"SELECT e.id::text, e.version, NULL, NULL, NULL, NULL, NULL FROM events e"
                    f" WHERE {cond} AND NOT e.is_time_independent")
         else:
             p["u"] = user_id
             sql = (
-                "SELECT e.id::text, e.version, e.created_by, ui.role, ui.status, ui.created_by, ui.created_at,"
-                " ui.updated_at FROM events e LEFT JOIN user_invites ui ON ui.event_id = e.id AND ui.invitee = %(u)s"
+                "SELECT e.id::text, e.version, ui.role, ui.status, ui.created_by, ui.created_at, ui.updated_at"
+                " FROM events e LEFT JOIN user_invites ui ON ui.event_id = e.id AND ui.invitee = %(u)s"
                 f" WHERE e.created_by = %(u)s AND {cond} AND NOT e.is_time_independent"
                 " UNION ALL"
-                " SELECT e.id::text, e.version, e.created_by, ui.role, ui.status, ui.created_by, ui.created_at,"
-                " ui.updated_at FROM user_invites ui JOIN events e ON e.id = ui.event_id"
+                " SELECT e.id::text, e.version, ui.role, ui.status, ui.created_by, ui.created_at, ui.updated_at"
+                " FROM user_invites ui JOIN events e ON e.id = ui.event_id"
                 f" WHERE ui.invitee = %(u)s AND e.created_by IS DISTINCT FROM %(u)s AND {cond}"
                 " AND NOT e.is_time_independent"
             )
-        rows = self._tuples(sql, p)  # ids as text: the cache's keys
+        rows = self._tuples(sql, p)  # ids as text (the cache's keys); the creator comes from the event
         cache = self.series_cache
         compiled: dict[str, CompiledEvent] = {}
         missing: list[str] = []
@@ -629,7 +629,7 @@ class PostgresStore:
                 c = cache.put(ev, row["version"]) if keep else CompiledEvent(ev, row["version"])
                 compiled[c.id_text] = c
         hits = []
-        for eid, _v, created_by, role, status, inv_by, inv_at, inv_upd in rows:
+        for eid, _v, role, status, inv_by, inv_at, inv_upd in rows:
             c = compiled.get(eid)
             if c is None:  # deleted between the two queries
                 continue
@@ -639,7 +639,7 @@ class PostgresStore:
                     c.event.id, user_id, InviteRole(role), InviteStatus(status), inv_by,
                     codec.parse_stamp(inv_at), codec.parse_stamp(inv_upd),
                 )
-            hits.append(WindowHit(c, created_by, invite))
+            hits.append(WindowHit(c, c.event.created_by, invite))
         return hits
 
     def compiled(self, event: Event) -> CompiledEvent:
