@@ -215,3 +215,27 @@ def test_secret_feed_url_lifecycle(api):
     for junk in ("x", "a" * 500, "%00", token.upper()):
         error_of(api.client.get(f"/v1/feeds/{junk}.ics"), 404, "not_found")
     error_of(api.call("POST", FEED, None), 401, "unauthorized")
+
+
+def test_an_unchanged_feed_answers_304_without_writing_the_file(api, monkeypatch):
+    from opentalk_sched.api import feeds as feeds_api
+
+    ev = api.weekly()
+    api.invite(ev["id"], "bob")
+    first = api.call("GET", CALENDAR)
+    is_calendar(first)
+    written = []
+    real = feeds_api.export_calendar
+    monkeypatch.setattr(feeds_api, "export_calendar", lambda *a, **kw: written.append(1) or real(*a, **kw))
+    tag = first.headers["etag"]
+    r = api.call("GET", CALENDAR, headers={"If-None-Match": tag})
+    assert (r.status_code, r.headers["etag"], written) == (304, tag, [])
+    # without If-None-Match the file is written (and is the same)
+    again = api.call("GET", CALENDAR)
+    assert (again.content, again.headers["etag"], written) == (first.content, tag, [1])
+    # a change that touches no event (an invitee's name) is a new version: written again
+    bob = api.store.find_user_by_email("bob@example.org")
+    api.service.update_user(bob.id, display_name="Robert")
+    renamed = api.call("GET", CALENDAR, headers={"If-None-Match": tag})
+    is_calendar(renamed)
+    assert renamed.headers["etag"] != tag and b"CN=Robert" in renamed.content and written == [1, 1]

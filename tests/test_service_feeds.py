@@ -12,7 +12,7 @@ import pytest
 import sqlite_utils
 
 from opentalk_sched.core import InviteStatus
-from opentalk_sched.service import CreateEvent, DateTimeTZ, NotFound, Service
+from opentalk_sched.service import CreateEvent, DateTimeTZ, NotFound, PatchEvent, Service
 from opentalk_sched.service import feeds as feeds_module
 from opentalk_sched.store import SCHEMA_VERSION, SqliteStore
 from opentalk_sched.store.feed_tokens import FeedToken, digest, feed_tokens
@@ -146,3 +146,24 @@ def test_a_version_1_database_gets_the_feed_tokens_table(tmp_path):
         assert "feed_tokens" in store.db.table_names()
     finally:
         store.close()
+
+
+def test_feed_version_follows_everything_the_file_is_written_from(world):
+    svc, p, clock = world
+    alice, bob = p["alice"], p["bob"]
+    ev = _single(svc, alice, "Mine")
+    svc.invite_user(alice.id, ev.id, bob.id)
+    v0 = svc.calendar_feed(alice.id).version
+    assert len(v0) == 64 and svc.calendar_feed(alice.id).version == v0  # same state, same version
+    versions = {v0}
+    clock[0] += timedelta(minutes=1)
+    for change in (
+        lambda: svc.accept_invite(bob.id, ev.id),                                  # an answer
+        lambda: svc.update_user(bob.id, display_name="Robert"),                   # an attendee's name
+        lambda: svc.update_user(alice.id, display_name="Alicia"),                 # the organizer / feed name
+        lambda: svc.patch_event(alice.id, ev.id, PatchEvent(title="Ours")),                 # the event
+    ):
+        change()
+        clock[0] += timedelta(minutes=1)
+        versions.add(svc.calendar_feed(alice.id).version)
+    assert len(versions) == 5

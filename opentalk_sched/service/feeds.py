@@ -24,6 +24,11 @@ The service decides *what* goes into a feed; the adapters write it
   "the time the information was last revised in the store", and writing it instead of
   the current time makes the exported bytes a pure function of the stored state, so a
   hash of them is a stable ETag.
+* :attr:`Feed.version` is a digest of what the file is written from (each event's id,
+  revision and ``updated_at``, which change with every edit of it, its attendees with
+  their answers, roles and names, its organizer, the feed's name): equal versions give
+  equal files, so an adapter may remember the ETag of a version instead of writing the
+  file again to answer 304.
 
 Feed tokens (one per user; :mod:`opentalk_sched.store.feed_tokens` keeps them):
 
@@ -37,6 +42,7 @@ Feed tokens (one per user; :mod:`opentalk_sched.store.feed_tokens` keeps them):
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -84,13 +90,15 @@ class Feed:
     ``owner``: the user whose calendar it is; ``name``: a title for it (X-WR-CALNAME,
     the owner's display name); ``items``: in listing order (time-independent first, then
     by first start); ``stamp``: the latest change of any item (aware UTC; 1970-01-01 for
-    an empty feed), to be written as DTSTAMP.
+    an empty feed), to be written as DTSTAMP; ``version``: see the module docstring
+    (64 hex digits).
     """
 
     owner: uuid.UUID
     name: str
     items: tuple[FeedItem, ...]
     stamp: datetime
+    version: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,14 +130,14 @@ class FeedOperations(Presenting):
             if len(rows) < FEED_PAGE:
                 break
             after = rows[-1].sort_key
-        return Feed(caller, me.profile_name, tuple(items), stamp)
+        return _feed(caller, me.profile_name, items, stamp)
 
     def event_feed(self, caller: uuid.UUID, event_id: uuid.UUID) -> Feed:
         """One event as a :class:`Feed`, for its creator and invitees; :class:`NotFound`
         for anyone else (GET /v1/events/{id} rules)."""
         event, _level, _invite = self.visible(caller, event_id)
         items, stamp = self._feed_items([event])
-        return Feed(caller, event.title, tuple(items), stamp)
+        return _feed(caller, event.title, items, stamp)
 
     def _feed_items(self, events: list[Event]) -> tuple[list[FeedItem], datetime]:
         """Feed items for ``events`` (invites and people loaded in bulk) and their latest change."""
@@ -187,6 +195,19 @@ class FeedOperations(Presenting):
     def feed_by_token(self, token: str) -> Feed:
         """The :meth:`calendar_feed` of the token's owner (:class:`NotFound` as :meth:`feed_owner`)."""
         return self.calendar_feed(self.feed_owner(token))
+
+
+def _feed(owner: uuid.UUID, name: str, items: list[FeedItem], stamp: datetime) -> Feed:
+    h = hashlib.sha256(repr((name, stamp.isoformat())).encode())
+    for item in items:
+        ev, org = item.event, item.organizer
+        h.update(repr((
+            str(ev.id), ev.revision, ev.updated_at and ev.updated_at.isoformat(),
+            ev.created_at and ev.created_at.isoformat(),
+            [(a.email, a.status.value, a.role.value, a.name, a.user_id and str(a.user_id)) for a in item.attendees],
+            org and (org.email, org.name),
+        )).encode())
+    return Feed(owner, name, tuple(items), stamp, h.hexdigest())
 
 
 def _attendee(inv, people: dict[uuid.UUID, User]) -> Attendee:
