@@ -432,14 +432,22 @@ class RuleIterator:
             first = date(y, m + 1, 1).toordinal()
             return range(first, first + _days_in_month(y, m + 1))
         if self.rule.byweekno:
-            w1 = _week1_start(p, self.rule.wkst)
-            nweeks = (_week1_start(p + 1, self.rule.wkst) - w1) // 7
+            # the period is the calendar year p (INTERVAL and BYSETPOS count calendar
+            # years); its first and last days can lie in weeks of the week-numbering
+            # years p - 1 and p + 1 (RFC 5545 §3.3.10 BYWEEKNO)
+            jan1, next_jan1 = date(p, 1, 1).toordinal(), date(p + 1, 1, 1).toordinal()
             days: set[int] = set()
-            for n in self.rule.byweekno:
-                if n > 0 and n <= nweeks:
-                    days.update(range(w1 + 7 * (n - 1), w1 + 7 * n))
-                elif n < 0 and -n <= nweeks:
-                    days.update(range(w1 + 7 * (nweeks + n), w1 + 7 * (nweeks + n + 1)))
+            for y in (p - 1, p, p + 1):
+                w1 = _week1_start(y, self.rule.wkst)
+                nweeks = (_week1_start(y + 1, self.rule.wkst) - w1) // 7
+                for n in self.rule.byweekno:
+                    if 0 < n <= nweeks:
+                        start = w1 + 7 * (n - 1)
+                    elif n < 0 and -n <= nweeks:
+                        start = w1 + 7 * (nweeks + n)
+                    else:
+                        continue
+                    days.update(range(max(start, jan1), min(start + 7, next_jan1)))
             return sorted(days)
         months = self._yearly_plan[2]
         if months:  # BYMONTH limits every YEARLY candidate: only visit those months
@@ -538,8 +546,6 @@ class RuleIterator:
             p = p0 + ((p - p0) // interval) * interval
         stop_day = stop.toordinal()
         last_p = self._period_of_day(stop_day)
-        if self.freq == YEARLY and self.rule.byweekno:
-            last_p += 1  # week 1 of next year can start in December
         while p <= last_p:
             for t in self._candidates(p):
                 if t <= dtstart or t < lo:
