@@ -147,7 +147,9 @@ def test_attendees_organizer_and_room():
     ]
     data = export_event(ev, attendees, "mailto:Alice@example.org", room_url="https://meet.example/room/{room_id}", now=NOW)
     (master,) = vevents(data)
-    assert str(master["ORGANIZER"]) == "mailto:Alice@example.org"
+    # an ORGANIZER kept from import names the real organizer and wins (SPEC §3)
+    assert str(master["ORGANIZER"]) == "mailto:old@example.org"
+    assert data.count(b"ORGANIZER") == 1
     atts = {str(a)[7:]: a.params for a in master["ATTENDEE"]}
     assert {k: (p["PARTSTAT"], p["ROLE"]) for k, p in atts.items()} == {
         "bob@example.org": ("NEEDS-ACTION", "REQ-PARTICIPANT"),
@@ -158,7 +160,7 @@ def test_attendees_organizer_and_room():
     assert atts["carol@example.org"]["CN"] == "Carol, C."
     url = f"https://meet.example/room/{room.id}"
     assert str(master["URL"]) == url and str(master["LOCATION"]) == url  # generated wins over kept
-    assert b"secret" not in data and b"Old place" not in data and b"old@example.org" not in data
+    assert b"secret" not in data and b"Old place" not in data and b"Alice@example.org" not in data
     assert "RSVP" not in atts["bob@example.org"]  # RSVP is for iTIP REQUEST only
 
 

@@ -29,8 +29,9 @@ values kept as "the series' zone" get the series' TZID, and UNTIL is written as 
 5545 §3.3.10 wants it (UTC for a zoned series, a date for an all-day one, floating
 for a floating one) at the same instant the engine reads. Overrides whose
 RECURRENCE-ID is not an occurrence of the series are invisible in the engine and are
-not written. Generated properties win over kept ones of the same name (ORGANIZER; URL
-and LOCATION when a room URL is written; ATTENDEE on the master when attendees are given).
+not written. Generated properties win over kept ones of the same name (URL and LOCATION
+when a room URL is written; ATTENDEE on the master when attendees are given), except
+ORGANIZER: one kept from import names the real organizer and is written instead of ours.
 
 Time-independent events have no dates and cannot be written: :func:`export_event`
 raises, :func:`export_calendar` lists them in :attr:`ExportResult.skipped`.
@@ -340,6 +341,8 @@ class SeriesWriter:
         self.series = Series(event)
         self.attendees = tuple(attendees)
         self.organizer = organizer_property(organizer)
+        # an ORGANIZER kept from import names the real organizer: it wins over ours
+        self._kept_organizer = any(line[:10].upper() in ("ORGANIZER;", "ORGANIZER:") for line in event.properties)
         self.room_url = _room_url(event.room, room_url)
         self.now = (now or datetime.now(UTC)).astimezone(UTC)
         self.tz = t.tz
@@ -525,8 +528,9 @@ class SeriesWriter:
             comp.add("LAST-MODIFIED", _utc(e.updated_at))
         comp.add("SEQUENCE", sequence)
 
-    def _people(self, comp, kept: list, method: str | None, attendees: Sequence[Attendee] | None = None) -> None:
-        if self.organizer is not None:
+    def _people(self, comp, kept: list, method: str | None, attendees: Sequence[Attendee] | None = None,
+                kept_organizer: bool = False) -> None:
+        if self.organizer is not None and not kept_organizer:
             comp.add("ORGANIZER", self.organizer, encode=False)
         if any(n == "ATTENDEE" for n, _ in kept) and attendees is None:
             return  # the override's own ATTENDEE lines (per-instance answers) are kept
@@ -542,7 +546,7 @@ class SeriesWriter:
 
     def _skip(self, master: bool) -> set[str]:
         skip = set(_GENERATED)
-        if self.organizer is not None:
+        if self.organizer is not None and not (master and self._kept_organizer):
             skip.add("ORGANIZER")
         if self.room_url:
             skip |= {"URL", "LOCATION"}
@@ -570,7 +574,7 @@ class SeriesWriter:
                 add_line(comp, line)
         if status or method == "REQUEST":
             comp.add("STATUS", status or "CONFIRMED")
-        self._people(comp, [], method)
+        self._people(comp, [], method, kept_organizer=keep and self._kept_organizer)
         self._room(comp)
         if keep:
             add_kept(comp, kept_content(e.properties), self._skip(master=True) | ({"STATUS"} if status or method else set()))

@@ -284,7 +284,7 @@ def _master(uid: str, comp, zones) -> Imported:
         created_at=_stamp(comp, "CREATED") or _stamp(comp, "DTSTAMP"),
         updated_at=_stamp(comp, "LAST-MODIFIED") or _stamp(comp, "DTSTAMP"),
         revision=int(comp.get("SEQUENCE", 0) or 0),
-        properties=_extra_lines(comp),
+        properties=_extra_lines(comp, keep=("ORGANIZER",)),  # SPEC §3: ORGANIZER is kept
     )
     organizer = comp.get("ORGANIZER")
     return Imported(event, _attendees(comp), str(organizer) if organizer is not None else None)
