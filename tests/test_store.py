@@ -234,6 +234,50 @@ def test_writes_from_another_connection_are_seen(tmp_path):
     two.close()
 
 
+def test_a_deleted_and_recreated_event_is_seen_by_another_store_on_the_file(tmp_path):
+    """An import deletes an event and creates it again with the same id: the version must
+    not start over, or another process's cache (keyed by id and version) serves the old
+    event."""
+    path = tmp_path / "shared.db"
+    one, two = SqliteStore(path), SqliteStore(path)
+    ev = weekly()
+    one.save_event(ev)
+    first = two.window(utc(2025, 3, 1), utc(2025, 4, 1))[0].compiled
+    assert first.event.title == "Weekly"
+    one.delete_event(ev.id)
+    ev.title = "Same id, new event"
+    one.save_event(ev)
+    again = two.window(utc(2025, 3, 1), utc(2025, 4, 1))[0].compiled
+    assert again.event.title == "Same id, new event" and again.version > first.version
+    assert two.compile_events([ev.id])[str(ev.id)].event.title == "Same id, new event"
+    one.close()
+    two.close()
+
+
+def test_a_version_2_database_counts_versions_on_from_its_highest(tmp_path):
+    from opentalk_sched.store.schema import MIGRATIONS
+
+    path = tmp_path / "v2.db"
+    conn = sqlite3.connect(path)
+    for statement in filter(None, (s.strip() for step in MIGRATIONS[:2] for s in step.split(";"))):
+        conn.execute(statement)
+    conn.execute(
+        "INSERT INTO events (id, ical_uid, version, is_time_independent, sort_start) VALUES (?, 'u', 7, 1, '')",
+        (str(uuid.uuid4()),),
+    )
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+    s = SqliteStore(path)
+    try:
+        assert run_sql(s, "SELECT last FROM event_versions") == [(7,)]
+        ev = single()
+        s.save_event(ev)
+        assert run_sql(s, "SELECT version FROM events WHERE id = ?", (str(ev.id),)) == [(8,)]
+    finally:
+        s.close()
+
+
 def test_month_lists_give_the_same_instances_as_the_core(store):
     ev = weekly(lines=("FREQ=DAILY;BYHOUR=9,23",), start=datetime(2025, 1, 1, 9))
     ev.overrides[datetime(2025, 2, 27, 23)] = Override(datetime(2025, 2, 27, 23), start=datetime(2025, 3, 2, 9),

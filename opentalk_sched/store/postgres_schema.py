@@ -170,9 +170,15 @@ CREATE TABLE feed_tokens (
 CREATE UNIQUE INDEX idx_feed_tokens_user ON feed_tokens (user_id);
 """
 
+#: version 3: SQLite's event versions come from a store-wide counter too (its table
+#: ``event_versions``); PostgreSQL has drawn them from this sequence since version 1
+_V3 = """
+COMMENT ON SEQUENCE event_versions IS 'the version of every event row write: never reused for an id';
+"""
+
 #: migration steps: MIGRATIONS[n] takes a database from version n to n + 1 (in step
 #: with :data:`opentalk_sched.store.schema.MIGRATIONS`)
-MIGRATIONS: list[str] = [_V1, _V2]
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 
 #: every table of the store, children first (the order :func:`drop_all` uses)
 TABLES = ("feed_tokens", "favorites", "email_invites", "user_invites", "exceptions", "recurrence", "events", "users")

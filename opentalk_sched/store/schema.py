@@ -8,9 +8,9 @@ library is refused (:class:`SchemaTooNew`) rather than guessed at.
     >>> import sqlite_utils
     >>> db = sqlite_utils.Database(memory=True)
     >>> migrate(db)
-    2
+    3
     >>> sorted(t for t in db.table_names() if not t.startswith("sqlite_"))[:3]
-    ['email_invites', 'events', 'exceptions']
+    ['email_invites', 'event_versions', 'events']
 
 Tables (SPEC §1, §4):
 
@@ -21,12 +21,17 @@ Tables (SPEC §1, §4):
   wall time + zone (``starts_at``, ``ends_at``, ``tzid``, ``custom_zones``) and derived
   UTC columns for indexes: ``sort_start`` (listing order), ``span_start``/``span_end``
   (every instance lies inside; ``span_end`` is ``9999-12-31T23:59:59`` for unbounded
-  rules), plus ``version``, a write counter for caches;
+  rules), plus ``version``, a write counter for caches (drawn from ``event_versions``);
 * ``recurrence``: the recurrence lines of a series as text, in order;
 * ``exceptions``: one row per (event, original start);
 * ``user_invites``, ``email_invites``, ``favorites``;
 * ``feed_tokens`` (version 2): the secret calendar-feed token of a user, stored as its
-  SHA-256 hex digest (:mod:`opentalk_sched.store.feed_tokens`).
+  SHA-256 hex digest (:mod:`opentalk_sched.store.feed_tokens`);
+* ``event_versions`` (version 3): one row, the last ``version`` given to an event row.
+  Every write of an event takes the next value, so an (event id, version) pair is never
+  reused, not even when an event is deleted and created again with the same id (an
+  import does that); another process's compiled-series cache then misses instead of
+  serving the old event. (PostgreSQL draws from a sequence of the same name.)
 
 Child rows reference ``events(id)`` with ``ON DELETE CASCADE`` (foreign keys are on),
 and the store also deletes them explicitly.
@@ -37,7 +42,7 @@ from __future__ import annotations
 import sqlite_utils
 
 #: the schema this library writes
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class SchemaTooNew(RuntimeError):
@@ -166,8 +171,16 @@ CREATE TABLE feed_tokens (
 CREATE UNIQUE INDEX idx_feed_tokens_user ON feed_tokens(user_id);
 """
 
+#: version 3: event versions from one store-wide counter (starting above every version in use)
+_V3 = """
+CREATE TABLE event_versions (
+    last INTEGER NOT NULL
+);
+INSERT INTO event_versions (last) SELECT coalesce(max(version), 0) FROM events;
+"""
+
 #: migration steps: MIGRATIONS[n] takes a database from version n to n + 1
-MIGRATIONS: list[str] = [_V1, _V2]
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 
 
 def current_version(db: sqlite_utils.Database) -> int:

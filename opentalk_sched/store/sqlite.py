@@ -238,9 +238,11 @@ class SqliteStore:
         """Insert or replace an event with its recurrence lines and exceptions, in one
         transaction. New exceptions get ``created_*`` from ``event.updated_*``; changed
         ones get ``updated_*`` from it; exceptions no longer in ``event.overrides`` are
-        deleted. The derived UTC columns are recomputed. Raises what
-        :class:`core.Series` raises for a series it cannot compile, and
-        ``sqlite3.IntegrityError`` for a duplicate room id or (creator, ical_uid)."""
+        deleted. The derived UTC columns are recomputed; ``version`` is the next value of
+        the store-wide counter ``event_versions`` (never reused, not even for an id that
+        is deleted and created again). Raises what :class:`core.Series` raises for a
+        series it cannot compile, and ``sqlite3.IntegrityError`` for a duplicate room id
+        or (creator, ical_uid)."""
         cols: dict[str, Any] = {
             "id": str(event.id), "ical_uid": event.ical_uid, "title": event.title,
             "description": event.description, "created_by": _id(event.created_by),
@@ -265,17 +267,18 @@ class SqliteStore:
         eid = cols["id"]
         with self.transaction():
             exists = self._one("SELECT version FROM events WHERE id = ?", (eid,))
+            version = self._exec("UPDATE event_versions SET last = last + 1 RETURNING last").fetchone()[0]
             names = list(cols)
             if exists is None:
                 self._exec(
-                    f"INSERT INTO events ({', '.join(names)}, version) VALUES ({_marks(len(names))}, 1)",
-                    [cols[n] for n in names],
+                    f"INSERT INTO events ({', '.join(names)}, version) VALUES ({_marks(len(names))}, ?)",
+                    [cols[n] for n in names] + [version],
                 )
             else:
                 sets = ", ".join(f"{n} = ?" for n in names if n != "id")
                 self._exec(
-                    f"UPDATE events SET {sets}, version = version + 1 WHERE id = ?",
-                    [cols[n] for n in names if n != "id"] + [eid],
+                    f"UPDATE events SET {sets}, version = ? WHERE id = ?",
+                    [cols[n] for n in names if n != "id"] + [version, eid],
                 )
             if exists is not None:
                 self._exec("DELETE FROM recurrence WHERE event_id = ?", (eid,))
