@@ -121,6 +121,25 @@ def test_every_event_shape_round_trips(store, index):
     assert back.timing is None or back.timing.tzid == ev.timing.tzid
 
 
+@pytest.mark.backends("sqlite")  # PostgreSQL adapts the same columns (tests/test_postgres_store.py)
+@pytest.mark.parametrize("index", range(7))
+def test_sqlite_rows_are_the_shared_codec_columns(store, index):
+    """SQLite writes exactly :func:`codec.event_columns` and reads with
+    :func:`codec.event_from_row`, as PostgreSQL does: one encoding for both backends."""
+    from opentalk_sched.store import codec
+
+    ev = _shapes()[index]
+    store.save_event(ev)
+    row = store._one("SELECT * FROM events WHERE id = ?", (str(ev.id),))
+    expected = codec.event_columns(ev)
+    assert {k: row[k] for k in expected} == expected
+    assert set(row.keys()) - set(expected) == {"version"}
+    lines = [r[0] for r in run_sql(store, "SELECT line FROM recurrence WHERE event_id = ? ORDER BY position",
+                                   (str(ev.id),))]
+    exceptions = store._rows("SELECT * FROM exceptions WHERE event_id = ?", (str(ev.id),))
+    assert codec.event_from_row(row, lines, exceptions) == store.get_event(ev.id) == ev
+
+
 def test_custom_zone_is_stored_as_observances(store):
     ev = _shapes()[3]
     store.save_event(ev)

@@ -101,11 +101,17 @@ def parse_stamp(text: str | datetime | None) -> datetime | None:
     return datetime.fromisoformat(text)
 
 
+@lru_cache(maxsize=65536)
+def _parse_uuid(text: str) -> uuid.UUID:
+    return uuid.UUID(text)
+
+
 def as_uuid(v: uuid.UUID | str | None) -> uuid.UUID | None:
-    """An id column → ``uuid.UUID`` (text in SQLite, ``uuid`` in PostgreSQL); ``None`` stays ``None``."""
+    """An id column → ``uuid.UUID`` (text in SQLite, ``uuid`` in PostgreSQL); ``None`` stays
+    ``None``. Parsed text is memoised (creators and events repeat)."""
     if v is None or isinstance(v, uuid.UUID):
         return v
-    return uuid.UUID(v)
+    return _parse_uuid(v)
 
 
 # -- zones --------------------------------------------------------------------------------

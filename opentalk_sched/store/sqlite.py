@@ -33,13 +33,12 @@ import sqlite3
 import threading
 import uuid
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 import sqlite_utils
 
-from ..core import UTC, Event, InviteRole, InviteStatus, Room
+from ..core import UTC, Event, InviteRole, InviteStatus
 from . import codec, month_index
 from .records import EmailInvite, EventQuery, EventRow, ExceptionMeta, IndexHit, User, UserInvite, WindowHit
 from .schema import migrate
@@ -47,12 +46,6 @@ from .series_cache import CompiledEvent, SeriesCache, month_range, naive_utc, MA
 
 _CHUNK = 500
 
-_EVENT_COLUMNS = (
-    "id", "ical_uid", "title", "description", "created_by", "created_at", "updated_by", "updated_at",
-    "is_adhoc", "revision", "room_id", "room_password", "waiting_room", "is_time_independent", "is_all_day",
-    "is_recurring", "starts_at", "ends_at", "tzid", "custom_zones", "nominal_seconds", "properties",
-    "sort_start", "starts_at_utc", "ends_at_utc", "span_start", "span_end",
-)
 _EXCEPTION_COLUMNS = (
     "recurrence_id", "original_start_utc", "kind", "title", "description", "is_all_day", "starts_at", "ends_at",
     "this_and_future", "sequence", "properties",
@@ -63,14 +56,8 @@ def _id(v: uuid.UUID | str | None) -> str | None:
     return None if v is None else str(v)
 
 
-@lru_cache(maxsize=65536)
-def _parse_uuid(v: str) -> uuid.UUID:
-    return uuid.UUID(v)
-
-
-def _uuid(v: str | None) -> uuid.UUID | None:
-    """An id column → UUID; parsed ids are memoised (creators and events repeat)."""
-    return None if v is None else _parse_uuid(v)
+#: an id column → UUID (memoised: creators and events repeat)
+_uuid = codec.as_uuid
 
 
 def _chunks(items: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
@@ -243,20 +230,7 @@ class SqliteStore:
         is deleted and created again). Raises what :class:`core.Series` raises for a
         series it cannot compile, and ``sqlite3.IntegrityError`` for a duplicate room id
         or (creator, ical_uid)."""
-        cols: dict[str, Any] = {
-            "id": str(event.id), "ical_uid": event.ical_uid, "title": event.title,
-            "description": event.description, "created_by": _id(event.created_by),
-            "created_at": codec.stamp_text(event.created_at), "updated_by": _id(event.updated_by),
-            "updated_at": codec.stamp_text(event.updated_at), "is_adhoc": int(event.is_adhoc),
-            "revision": event.revision,
-            "room_id": _id(event.room.id) if event.room else None,
-            "room_password": event.room.password if event.room else None,
-            "waiting_room": int(event.room.waiting_room) if event.room else 0,
-            "custom_zones": codec.custom_zones_json(event),
-            "properties": codec.json.dumps(list(event.properties)) if event.properties else None,
-        }
-        cols.update(codec.timing_columns(event))
-        cols.update(codec.index_columns(event))
+        cols = codec.event_columns(event)
         timing = event.timing
         exc_rows = {}
         if timing is not None:
@@ -349,29 +323,8 @@ class SqliteStore:
         out = []
         for row in rows:
             eid = row["id"]
-            out.append((self._event(row, lines.get(eid, []), overrides.get(eid, [])), row["version"]))
+            out.append((codec.event_from_row(row, lines.get(eid, []), overrides.get(eid, [])), row["version"]))
         return out
-
-    @staticmethod
-    def _event(row: sqlite3.Row, lines: list[str], exc_rows: list[sqlite3.Row]) -> Event:
-        zones = codec.ZoneLookup(row["custom_zones"])
-        timing = codec.timing_from_row(row, lines, zones)
-        overrides = {}
-        if timing is not None:
-            for r in exc_rows:
-                ov = codec.override_from_row(r)
-                overrides[ov.recurrence_id] = ov
-        room = None
-        if row["room_id"] is not None:
-            room = Room(_uuid(row["room_id"]), row["room_password"], bool(row["waiting_room"]))
-        return Event(
-            id=_uuid(row["id"]), ical_uid=row["ical_uid"], title=row["title"], description=row["description"],
-            timing=timing, overrides=overrides, created_by=_uuid(row["created_by"]),
-            created_at=codec.parse_stamp(row["created_at"]), updated_by=_uuid(row["updated_by"]),
-            updated_at=codec.parse_stamp(row["updated_at"]), is_adhoc=bool(row["is_adhoc"]),
-            revision=row["revision"], room=room,
-            properties=tuple(codec.json.loads(row["properties"])) if row["properties"] else (),
-        )
 
     def get_event(self, event_id: uuid.UUID) -> Event | None:
         """The stored event, or ``None``."""
