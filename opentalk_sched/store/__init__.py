@@ -6,9 +6,10 @@
     (('postgres', 'postgresql://app@db/calendar'), ('sqlite', 'cal.db'))
 
 Modules: ``base`` (the :class:`Store` protocol), ``sqlite`` (:class:`SqliteStore`, the
-embedded default: one file, WAL), ``schema`` (tables and migrations), ``codec`` (core
-values ↔ columns: wall time + zone, derived UTC columns), ``records`` (users, invites,
-listing rows), ``series_cache`` (compiled series per ``(event id, version)``).
+embedded default: one file, WAL), ``postgres`` (``PostgresStore``, imported on demand:
+it needs psycopg), ``schema`` / ``postgres_schema`` (tables and migrations), ``codec``
+(core values ↔ columns: wall time + zone, derived UTC columns), ``records`` (users,
+invites, listing rows), ``series_cache`` (compiled series per ``(event id, version)``).
 """
 
 from __future__ import annotations

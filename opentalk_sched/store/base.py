@@ -20,7 +20,10 @@ Conventions every implementation follows:
 * :meth:`Store.window` returns a superset (by span index) of the events with an
   instance in the window, as compiled series cached per ``(event id, version)``.
 
-Implementations: :class:`~opentalk_sched.store.sqlite.SqliteStore` (embedded default).
+Implementations: :class:`~opentalk_sched.store.sqlite.SqliteStore` (embedded default: one
+file, WAL) and :class:`~opentalk_sched.store.postgres.PostgresStore` (PostgreSQL, for
+several processes or hosts on one database; docs/postgres.md).
+:func:`~opentalk_sched.store.open_store` picks one from a URL.
 """
 
 from __future__ import annotations
