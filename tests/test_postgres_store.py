@@ -9,9 +9,11 @@ tests/test_postgres_concurrency.py.
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -387,3 +389,33 @@ def test_serve_builds_the_api_on_a_postgresql_url(store, postgres_store_dsn, tmp
         assert store.find_user_by_email("carol@example.org").display_name == "Carol"
     finally:
         served.close()
+
+
+def test_import_and_instances_take_a_store_url(fresh_dsn, tmp_path, capsys):
+    """``import --db`` and ``instances --db`` open any store URL (as serve and freebusy
+    do): the same files imported into PostgreSQL and into an SQLite file (``sqlite:///``)
+    give the same instances; the password of a URL is not printed."""
+    from opentalk_sched.cli import main
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    secret = fresh_dsn.replace("postgres@", "postgres:s3cret@", 1)  # trust auth: any password
+    lite = f"sqlite:///{tmp_path / 'cal.db'}"
+    for db in (secret, lite):
+        for name in ("team.ics", "google.ics"):
+            assert main(["import", str(examples / name), "--db", db, "--as", "alice@example.com"]) == 0
+    out = capsys.readouterr().out
+    assert "s3cret" not in out and "into postgresql://postgres:***@" in out
+    assert main(["import", str(examples / "team.ics"), "--db", fresh_dsn, "--as", "alice@example.com"]) == 0
+    assert " 0 created" in capsys.readouterr().out
+    window = ["--from", "2026-01-01", "--to", "2026-04-01", "--json"]
+    found = {}
+    for db in (fresh_dsn, lite):
+        assert main(["instances", "--db", db, *window]) == 0
+        found[db] = [{k: v for k, v in json.loads(line).items() if k != "event_id"}
+                     for line in capsys.readouterr().out.splitlines()]
+    assert found[fresh_dsn] and found[fresh_dsn] == found[lite]
+    pg = PostgresStore(fresh_dsn, min_size=0)
+    try:
+        assert pg.count_events() == SqliteStore(tmp_path / "cal.db").count_events() > 0
+    finally:
+        pg.close()

@@ -2,7 +2,8 @@
 
 Prints every instance overlapping [A, B) in start order (RFC 4791 §9.9 overlap), from
 an .ics file. ``--skip-invalid`` reports broken series on stderr and goes on.
-``--db cal.db`` reads the events from an event store instead (same output).
+``--db cal.db`` reads the events from an event store instead (same output); ``--db``
+also takes a store URL (``sqlite:///cal.db``, ``postgresql://app@db/calendar``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--skip-invalid", action="store_true", help="skip broken series (reported on stderr)")
     p.add_argument("--include-cancelled", action="store_true", help="also print cancelled instances")
-    p.add_argument("--db", type=Path, help="read the events from this event store (SQLite) instead of FILE")
+    p.add_argument("--db", help="read the events from this event store instead of FILE"
+                                " (an SQLite file or a postgresql:// URL)")
     p.set_defaults(func=run)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..core import UTC, Instance, to_utc
 from ..core.timeline import sort_key
-from ..store import SqliteStore
+from ..store import open_store, parse_store_url
 
 
 def _instant(value: date | datetime, tz: tzinfo | None) -> datetime:
@@ -28,12 +28,15 @@ def _instant(value: date | datetime, tz: tzinfo | None) -> datetime:
 def instances_from_store(
     path: str | Path, start, end, tz: tzinfo | None = None, include_cancelled: bool = False
 ) -> list[Instance]:
-    """Every instance overlapping [start, end) of every event in the store at ``path``, in
-    start order then event id (as ``Timeline.overlapping`` orders them). Raises
-    ``FileNotFoundError`` when there is no such store file."""
-    if str(path) != ":memory:" and not Path(path).is_file():
+    """Every instance overlapping [start, end) of every event in the store at ``path`` (an
+    SQLite path, or a store URL as :func:`~opentalk_sched.store.open_store` reads it:
+    ``sqlite:///cal.db``, ``postgresql://...``), in start order then event id (as
+    ``Timeline.overlapping`` orders them). Raises ``FileNotFoundError`` when an SQLite
+    store file does not exist (it is not created)."""
+    backend, target = parse_store_url(path)
+    if backend == "sqlite" and target != ":memory:" and not Path(target).is_file():
         raise FileNotFoundError(f"no event store at {path}")
-    store = SqliteStore(path)
+    store = open_store(path)
     try:
         found: list[Instance] = []
         for hit in store.window(_instant(start, tz), _instant(end, tz)):
