@@ -152,7 +152,10 @@ def engine_instances(events, lo: datetime, hi: datetime, margin=timedelta(days=4
                 if isinstance(i.start, datetime) and isinstance(i.end, datetime) and i.start.tzinfo is not None:
                     tz = i.start.tzinfo
                     written = i.recurrence_id if isinstance(i.recurrence_id, datetime) else i.start.replace(tzinfo=None)
-                    spans = len({i.start.utcoffset(), i.end.utcoffset(), tz.utcoffset(written.replace(tzinfo=tz))}) > 1
+                    # (a start moved forward out of a DST gap is named by its real wall
+                    # time: look 3 hours back for the change of offset)
+                    spans = len({i.start.utcoffset(), i.end.utcoffset(), tz.utcoffset(written.replace(tzinfo=tz)),
+                                 tz.utcoffset((written - timedelta(hours=3)).replace(tzinfo=tz))}) > 1
                 out.append((_key(i.start), _key(i.end), spans))
     return sorted(out, key=repr)
 

@@ -41,7 +41,7 @@ from .instance_id import format_instance_id
 from .model import UTC, Event, InstanceStatus, Override, Timing
 from .recurrence import RDate
 from .rrule import RuleIterator
-from .zones import midnight, to_utc, to_wall, utc_converter
+from .zones import day_offsets, midnight, to_utc, to_wall, utc_converter
 
 _DAY = timedelta(days=1)
 _MIN_WALL = datetime(1, 1, 2)
@@ -235,7 +235,7 @@ class Series:
         self._overrides: dict = {}
         ranges = []
         for rid, ov in event.overrides.items():
-            rid = self._as_wall(rid)
+            rid = self._canonical(self._as_wall(rid))
             if ov.this_and_future:
                 ranges.append((rid, ov))
             self._overrides[rid] = ov
@@ -282,6 +282,13 @@ class Series:
                 return v.replace(tzinfo=None)
             return to_wall(v, self.tz)
         return midnight(v)
+
+    def _canonical(self, w):
+        """A wall time in a DST gap → the real wall time of its instant (02:30 → 03:30),
+        the name :meth:`_walls` gives that occurrence; other values are returned as is."""
+        if self.floating or self.all_day or not isinstance(w, datetime):
+            return w
+        return to_wall(self._key(w), self.tz)
 
     def _wall_of(self, v):
         """An override's start/end → a wall datetime on this series' time line (a timed
@@ -376,6 +383,11 @@ class Series:
         exkeys, exdays = self._exkeys, self._exdays
         all_day = self.all_day
         key = self._key
+        tz = self.tz
+        offsets = None if (all_day or self.floating) else day_offsets(tz)
+        day = near = -1
+        recent = None  # keys seen on a DST transition day and the day after
+        held: list = []  # their (key, real wall time), yielded in key order
         last = None
         last_key = None
         for w in stream:
@@ -392,7 +404,31 @@ class Series:
             last_key = k
             if exkeys and k in exkeys:
                 continue
+            if offsets is not None:
+                o = w.toordinal()
+                if o != day:
+                    day = o
+                    if offsets.get(o, 0) is None:  # a DST transition that local day (key() cached it)
+                        near, recent = o + 1, recent or set()
+                    elif o > near and recent is not None:
+                        recent = None
+                        held.sort()
+                        yield from ((hw, hk) for hk, hw in held)
+                        held = []
+                if recent is not None:
+                    # a wall time in a DST gap is the instant after the gap (SPEC §1): it
+                    # is named by that real wall time (02:30 -> 03:30, so ids and
+                    # RECURRENCE-IDs in UTC find it), one occurrence per instant even when
+                    # the two wall times are not adjacent (MINUTELY: 02:00 and 03:00), and
+                    # the day is yielded in UTC order
+                    if k not in recent:
+                        recent.add(k)
+                        held.append((k, to_wall(k, tz)))
+                    continue
             yield w, k
+        if held:
+            held.sort()
+            yield from ((hw, hk) for hk, hw in held)
 
     def _place(self, rid, include_cancelled: bool, rid_key=None):
         """Build the Instance of original start ``rid`` (wall); None if cancelled and hidden."""
@@ -516,14 +552,18 @@ class Series:
     def is_occurrence(self, rid) -> bool:
         """True when ``rid`` (a wall value, or aware datetime / date) is an original start
         of the recurrence set (cancelled ones included)."""
-        w = self._as_wall(rid)
+        w = self._canonical(self._as_wall(rid))
         hi = w + (_DAY if self.all_day else timedelta(seconds=1))
-        return any(x == w for x, _ in self._walls(w, hi))
+        lo = w
+        if not (self.floating or self.all_day):  # the rule may name it by a DST-gap wall time
+            prev = w - _DAY
+            lo = min(w, self._key(w) + (prev - self._key(prev)))
+        return any(x == w for x, _ in self._walls(lo, hi))
 
     def instance(self, rid, include_cancelled: bool = True) -> Instance | None:
         """The instance of original start ``rid`` (wall value, aware datetime or date);
         ``None`` when it is not an occurrence."""
-        w = self._as_wall(rid)
+        w = self._canonical(self._as_wall(rid))
         if not self.is_occurrence(w):
             return None
         return self._place(w, include_cancelled)

@@ -124,6 +124,16 @@ def to_utc(wall: datetime, tz: tzinfo) -> datetime:
     return wall - off
 
 
+def day_offsets(tz: tzinfo) -> dict[int, timedelta | None]:
+    """The per-day cache of :func:`to_utc` for ``tz``: local day ordinal → that day's UTC
+    offset, ``None`` on a day with a DST transition (a gap or a fold). Filled as
+    :func:`to_utc` / :func:`utc_converter` convert wall times of a day."""
+    table = _DAY_OFFSETS.get(tz)
+    if table is None:
+        table = _DAY_OFFSETS[tz] = {}
+    return table
+
+
 @lru_cache(maxsize=1024)
 def utc_converter(tz: tzinfo):
     """A fast ``wall → naive UTC`` function for one zone (same result as :func:`to_utc`)."""
