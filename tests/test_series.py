@@ -343,6 +343,23 @@ def test_all_day_instance_covers_its_date_in_utc_when_it_has_no_zone():
     assert iso(s.overlapping(datetime(2024, 1, 11, 0, 30, tzinfo=BERLIN), utc(2024, 1, 12))) == ["2024-01-08"]
 
 
+@pytest.mark.parametrize("day, next_midnight", [
+    (date(2025, 3, 30), "2025-03-31T00:00:00+02:00"),  # 23 hours
+    (date(2025, 10, 26), "2025-10-27T00:00:00+01:00"),  # 25 hours
+])
+def test_all_day_instance_in_a_zone_ends_at_the_next_local_midnight(day, next_midnight):
+    # regression: the end was start + 24 h, so on DST days the instance overlapped the
+    # first hour of the next day (spring) or missed the last hour of its own day (autumn)
+    s = series(day - timedelta(days=1), day, BERLIN, "RRULE:FREQ=DAILY;COUNT=3")
+    inst = [i for i in s if i.start == day][0]
+    assert inst.end == date.fromisoformat(next_midnight[:10])
+    assert s.present(inst.end_key, all_day=False).isoformat() == next_midnight
+    end = datetime.fromisoformat(next_midnight)
+    before, after = end - timedelta(minutes=30), end + timedelta(minutes=30)
+    assert iso(s.overlapping(before, end)) == [day.isoformat()]
+    assert iso(s.overlapping(end, after)) == [(day + timedelta(days=1)).isoformat()]
+
+
 # -- instance ids -------------------------------------------------------------------------
 
 

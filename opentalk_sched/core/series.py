@@ -195,7 +195,8 @@ class Series:
             self._unbounded = False
             self._max_len = max(self._duration, timedelta(0))
             self._max_shift = timedelta(0)
-            self._plain = t.nominal is None or self.floating
+            # (whole days of an all-day series in a zone are nominal too: 23 or 25 hours)
+            self._plain = (t.nominal is None or self.floating) and not (self.all_day and self.tz is not UTC)
             self._single = self._plain
             return
         self._rules: list[RuleIterator] = []
@@ -256,7 +257,8 @@ class Series:
         self._max_len = max(max_len, timedelta(0))
         self._max_shift = shift
         # no exception, period or nominal length: every instance is [key, key + duration)
-        self._plain = not (self._overrides or ends or (t.nominal is not None and not self.floating))
+        self._plain = not (self._overrides or ends or (t.nominal is not None and not self.floating)
+                           or (self.all_day and self.tz is not UTC))
         self._single = self._plain and not self._rules and not self._rdates
 
     # -- conversions -------------------------------------------------------------------
@@ -465,9 +467,11 @@ class Series:
             rd_end = self._rdate_ends.get(rid)
             if rd_end is not None and start_w == rid:
                 end_key = self._key(rd_end)
-            elif self.timing.nominal is not None and not self.floating:
+            elif (self.timing.nominal is not None or self.all_day) and not self.floating:
+                # a nominal length ends at the same wall time N days later (RFC 5545
+                # §3.3.6); an all-day instance at the local midnight after its last day
                 wall = (midnight(start_w) if self.all_day else start_w) if start_key == self._key(rid) else self._unkey(start_key)
-                end_key = self._key(wall + self.timing.nominal)
+                end_key = self._key(wall + (self.timing.nominal or self._duration))
             else:
                 end_key = start_key + self._duration
         return Instance(self, rid, start_key, end_key, ov, rng)
@@ -672,7 +676,7 @@ class Series:
                     ends.append(self._key(self._wall_of(ov.end)) if ov.end is not None else s + self._duration)
                 for rid, end in self._rdate_ends.items():
                     ends.append(self._key(end))
-                if self.timing.nominal is not None:
+                if self.timing.nominal is not None or (self.all_day and self.tz is not UTC):
                     ends[0] += _DAY  # a nominal day can be 25 hours
                 self._span = (first, max(ends))
         return self._span
