@@ -244,6 +244,15 @@ def test_instance_moved_into_the_window_from_far_away():
     assert s.before(utc(2025, 12, 1)).instance_id == "20250317T080000Z"
 
 
+def test_iteration_starts_at_an_instance_moved_to_before_dtstart():
+    # regression: iteration started one day before DTSTART and never saw the first
+    # instance moved five days earlier (window queries and after() did)
+    s = _weekly_berlin(Override(datetime(2025, 3, 3, 9), start=datetime(2025, 2, 26, 9), end=datetime(2025, 2, 26, 10)))
+    assert iso(s) == ["2025-02-26T09:00:00+01:00", "2025-03-10T09:00:00+01:00",
+                      "2025-03-17T09:00:00+01:00", "2025-03-24T09:00:00+01:00"]
+    assert s.before(utc(2025, 3, 10)).instance_id == "20250303T080000Z"
+
+
 def test_cancelled_instance_is_hidden_unless_asked_for():
     s = _weekly_berlin(Override(datetime(2025, 3, 10, 9), kind=OverrideKind.CANCELLED))
     window = (utc(2025, 3, 1), utc(2025, 4, 1))

@@ -597,7 +597,8 @@ class Series:
 
     def __iter__(self) -> Iterator[Instance]:
         """Every instance in start order (endless for unbounded rules)."""
-        lo = self._key(self.dtstart) - self._max_shift - self._max_len - _DAY
+        # from the earliest start: an exception can move an instance to before DTSTART
+        lo = min(self._key(self.dtstart) - self._max_shift, self.span[0]) - self._max_len - _DAY
         for inst in self._scan(lo, forward=True):
             yield inst
 
