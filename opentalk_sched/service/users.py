@@ -16,6 +16,7 @@ import uuid
 from dataclasses import replace
 
 from ..core import InviteRole
+from ..store.base import is_duplicate_key
 from ..store.records import User, UserInvite
 from . import validation
 from .errors import ValidationFailed
@@ -24,6 +25,13 @@ from .validation import Errors
 from .views import Profile
 
 _PROFILE_FIELDS = ("display_name", "firstname", "lastname", "title", "avatar_url", "timezone")
+
+
+def _taken(err: Exception) -> bool:
+    """A user insert that lost a race: the store's unique index, or the service's own check."""
+    if isinstance(err, ValidationFailed):
+        return bool({"email_taken", "subject_taken"} & set(err.codes))
+    return is_duplicate_key(err)
 
 
 class UserOperations(Presenting):
@@ -104,17 +112,37 @@ class UserOperations(Presenting):
 
     def get_or_create_user_by_subject(self, subject: str, *, email: str, **profile) -> User:
         """The user of an identity-provider subject: by subject, else by email (the
-        subject is then recorded on that user), else a new user."""
+        subject is then recorded on that user), else a new user.
+
+        Idempotent: a first login arriving as parallel requests gives each the same user.
+        The look-ups and the insert are one transaction (PostgreSQL keeps the looked-up
+        subject and email locked until it ends; SQLite writers queue); should the insert
+        still meet a user created meanwhile (a unique-key failure, ``email_taken``,
+        ``subject_taken``), that transaction (a savepoint inside the caller's) is rolled
+        back and the look-up runs once more. Raises ValidationFailed like
+        :meth:`create_user` for an invalid email or profile."""
         found = self.store.find_user_by_subject(subject)
         if found is not None:
             return found
-        with self.writing():
-            by_email = self.find_user_by_email(email)
-            if by_email is not None:
-                if by_email.subject is None:
-                    by_email = replace(by_email, subject=subject)
-                    self.store.save_user(by_email)
-                return by_email
+        try:
+            with self.writing():
+                return self._user_by_subject(subject, email, profile)
+        except Exception as err:
+            if not _taken(err):
+                raise
+        with self.writing():  # created meanwhile by another request: look it up again
+            return self._user_by_subject(subject, email, profile)
+
+    def _user_by_subject(self, subject: str, email: str, profile: dict) -> User:
+        found = self.store.find_user_by_subject(subject)
+        if found is not None:
+            return found
+        by_email = self.find_user_by_email(email)
+        if by_email is not None:
+            if by_email.subject is None:
+                by_email = replace(by_email, subject=subject)
+                self.store.save_user(by_email)
+            return by_email
         return self.create_user(email, subject=subject, **profile)
 
     def update_user(self, user_id: uuid.UUID, *, email: str | None = None, **profile) -> User:

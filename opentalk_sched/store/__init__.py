@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .base import Store
+from .base import Store, is_duplicate_key
 from .records import EmailInvite, EventQuery, EventRow, ExceptionMeta, User, UserInvite, WindowHit
 from .schema import SCHEMA_VERSION, SchemaTooNew
 from .series_cache import CompiledEvent, SeriesCache
@@ -58,6 +58,6 @@ def open_store(url: str | Path, **options) -> Store:
 
 
 __all__ = [
-    "Store", "SqliteStore", "open_store", "parse_store_url", "User", "UserInvite", "EmailInvite", "EventQuery", "EventRow",
+    "Store", "SqliteStore", "open_store", "parse_store_url", "is_duplicate_key", "User", "UserInvite", "EmailInvite", "EventQuery", "EventRow",
     "ExceptionMeta", "WindowHit", "CompiledEvent", "SeriesCache", "SCHEMA_VERSION", "SchemaTooNew",
 ]

@@ -28,6 +28,8 @@ several processes or hosts on one database; docs/postgres.md).
 
 from __future__ import annotations
 
+import sqlite3
+import sys
 import uuid
 from datetime import datetime
 from typing import ContextManager, Iterable, Protocol, runtime_checkable
@@ -35,6 +37,19 @@ from typing import ContextManager, Iterable, Protocol, runtime_checkable
 from ..core import Event, InviteStatus
 from .records import EmailInvite, EventQuery, EventRow, ExceptionMeta, User, UserInvite, WindowHit
 from .series_cache import CompiledEvent
+
+
+def is_duplicate_key(err: BaseException) -> bool:
+    """True when ``err`` is a store's unique-key failure (a second user with an email or
+    subject, a room id or (creator, UID) taken): ``sqlite3.IntegrityError`` for a UNIQUE
+    or PRIMARY KEY constraint, ``psycopg.errors.UniqueViolation`` on PostgreSQL. Lets
+    the service retry a "look up, else insert" that lost a race without importing either
+    driver."""
+    if isinstance(err, sqlite3.IntegrityError):
+        name = getattr(err, "sqlite_errorname", "")
+        return name in ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY")
+    psycopg = sys.modules.get("psycopg")  # loaded when a PostgresStore is in use
+    return psycopg is not None and isinstance(err, psycopg.errors.UniqueViolation)
 
 
 @runtime_checkable
