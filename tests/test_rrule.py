@@ -258,3 +258,13 @@ def test_far_window_is_computed_without_walking_from_dtstart():
     got = [t.isoformat() for t in islice(it.between(datetime(2025, 1, 1), datetime(2025, 1, 2)), 3)]
     # seconds from 2005-01-01 to 2025-01-01: 7305 days * 86400 = 631152000 = 7 * 90164571 + 3
     assert got == ["2025-01-01T00:00:04", "2025-01-01T00:00:11", "2025-01-01T00:00:18"]
+
+
+def test_matches_is_the_pattern_and_contains_counts_dtstart():
+    it = RuleIterator(RRule.parse("FREQ=WEEKLY;BYDAY=TH"), datetime(2017, 3, 1, 10))  # a Wednesday
+    assert (it.contains(datetime(2017, 3, 1, 10)), it.matches(datetime(2017, 3, 1, 10))) == (True, False)
+    assert it.matches(datetime(2017, 3, 2, 10)) and not it.matches(datetime(2017, 3, 2, 11))
+    every_other = RuleIterator(RRule.parse("FREQ=MONTHLY;INTERVAL=2;BYDAY=-1FR"), date(2025, 1, 31))
+    assert [every_other.matches(d) for d in (date(2025, 1, 31), date(2025, 2, 28), date(2025, 3, 28))] == [True, False, True]
+    minutely = RuleIterator(RRule.parse("FREQ=MINUTELY;INTERVAL=15;BYHOUR=9"), datetime(2025, 1, 1, 9, 5))
+    assert [minutely.matches(datetime(2025, 1, 2, 9, m)) for m in (5, 20, 30)] == [True, True, False]

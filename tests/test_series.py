@@ -162,6 +162,26 @@ def test_exdate_beats_rdate_and_an_rdate_on_an_occurrence_is_one_occurrence():
                       "2025-01-16T09:00:00+01:00", "2025-01-20T09:00:00+01:00"]
 
 
+def test_exrule_removes_its_own_occurrences_up_to_its_count():
+    # regression: COUNT of an EXRULE was ignored, so it removed every other day forever;
+    # DTSTART matches it and is its first occurrence, the 12th its second
+    s = series(datetime(2025, 3, 10, 9), datetime(2025, 3, 10, 10), UTC,
+               "RRULE:FREQ=DAILY;COUNT=6", "EXRULE:FREQ=DAILY;INTERVAL=2;COUNT=2")
+    assert iso(s) == ["2025-03-11T09:00:00+00:00", "2025-03-13T09:00:00+00:00",
+                      "2025-03-14T09:00:00+00:00", "2025-03-15T09:00:00+00:00"]
+    # regression: any EXRULE removed DTSTART, also one it does not match (a Monday here);
+    # then COUNT=2 is Tue 11 and Wed 12
+    s = series(datetime(2025, 3, 10, 9), datetime(2025, 3, 10, 10), UTC,
+               "RRULE:FREQ=DAILY;COUNT=5", "EXRULE:FREQ=WEEKLY;BYDAY=TU,WE;COUNT=2")
+    assert iso(s) == ["2025-03-10T09:00:00+00:00", "2025-03-13T09:00:00+00:00", "2025-03-14T09:00:00+00:00"]
+    hourly = ("RRULE:FREQ=HOURLY;COUNT=4", "EXRULE:FREQ=HOURLY;INTERVAL=2;BYHOUR=9,11")
+    s = series(datetime(2025, 3, 10, 9), datetime(2025, 3, 10, 10), UTC, *hourly)
+    assert iso(s) == ["2025-03-10T10:00:00+00:00", "2025-03-10T12:00:00+00:00"]
+    hourly = ("RRULE:FREQ=HOURLY;COUNT=4", "EXRULE:FREQ=HOURLY;INTERVAL=2;BYHOUR=11")
+    s = series(datetime(2025, 3, 10, 9), datetime(2025, 3, 10, 10), UTC, *hourly)
+    assert iso(s) == ["2025-03-10T09:00:00+00:00", "2025-03-10T10:00:00+00:00", "2025-03-10T12:00:00+00:00"]
+
+
 def test_rdate_period_carries_its_own_end():
     s = series(datetime(2025, 1, 6, 9), datetime(2025, 1, 6, 10), UTC,
                "RDATE;VALUE=PERIOD:20250108T120000Z/PT3H")

@@ -641,6 +641,17 @@ class RuleIterator:
             return x == t
         return False
 
+    def matches(self, t: date | datetime) -> bool:
+        """True when ``t`` (wall time) fits the rule's pattern, DTSTART too only when it
+        does (for :meth:`contains` DTSTART always counts); COUNT is not applied. An
+        EXRULE excludes DTSTART only when it matches it."""
+        if self.freq <= DAILY:
+            p = self._period_of_day(t.toordinal())
+            return (p - self.p0) % self.interval == 0 and t in self._candidates(p)
+        step = timedelta(seconds=(0, 0, 0, 0, 3600, 60, 1)[self.freq] * self.interval)
+        earlier = RuleIterator(self.rule, self.dtstart - step, self.until)  # same phase
+        return any(x == t for x in earlier.between(t, t + timedelta(seconds=1)))
+
 
 def _is_leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)

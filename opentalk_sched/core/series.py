@@ -33,7 +33,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from datetime import date, datetime, timedelta, tzinfo
 from heapq import merge
-from itertools import chain
+from itertools import chain, islice
 from typing import Iterator
 
 from .errors import InvalidEvent
@@ -379,9 +379,18 @@ class Series:
             stream = chain((dt,), (w for w in stream if w > dt))
         excluded = set()
         for it in self._exrules:
-            excluded.update(it.between(lo, hi))
-            if it.dtstart == dt and (lo is None or lo <= dt) and it.contains(dt):
+            # an EXRULE's set: DTSTART only when the rule matches it, then up to COUNT more
+            first = it.matches(dt)
+            if first and (lo is None or lo <= dt):
                 excluded.add(dt)
+            if it.rule.count is None:
+                excluded.update(it.between(lo, hi))
+                continue
+            walls = self._counted.get(id(it))
+            if walls is None:
+                walls = self._counted[id(it)] = list(islice(
+                    it.between(None, _MAX_WALL.date() if self.all_day else _MAX_WALL), it.rule.count - first))
+            excluded.update(walls[bisect_left(walls, lo) if lo is not None else 0:bisect_left(walls, hi)])
         exkeys, exdays = self._exkeys, self._exdays
         all_day = self.all_day
         key = self._key
