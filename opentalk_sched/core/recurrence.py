@@ -197,8 +197,13 @@ def _parse_values(name, params, value, zones, line) -> list[RDate]:
                     end = start + parse_duration(b)
                 else:
                     end = _attach(parse_date_or_datetime(b), tz)
-                if not isinstance(start, datetime):
+                if not isinstance(start, datetime) or not isinstance(end, datetime):
                     raise ValueError(item)
+                if (end.tzinfo is None) != (start.tzinfo is None) or end <= start:
+                    raise InvalidRecurrence(  # RFC 5545 §3.3.9: the end follows the start
+                        f"{name} period {item!r} does not end after it starts",
+                        code="invalid_period", field=name, value=line,
+                    )
                 out.append(RDate(start, end))
                 continue
             parsed = parse_date_or_datetime(item)

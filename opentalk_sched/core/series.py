@@ -103,7 +103,13 @@ class Instance:
 
     @property
     def end(self):
-        return self.series.present(self.end_key, self.is_all_day)
+        all_day = self.is_all_day
+        end = self.series.present(self.end_key, all_day)
+        if all_day:
+            start = self.start  # timed override times shown all-day: at least its start day
+            if end <= start:
+                end = start + _DAY
+        return end
 
     @property
     def start_utc(self) -> datetime | None:

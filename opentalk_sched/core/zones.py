@@ -61,14 +61,6 @@ def resolve_zone(name: str) -> tzinfo:
     raise UnknownTimezone(f"unknown time zone {name!r}", field="timezone", value=name)
 
 
-def is_known_zone(name: str) -> bool:
-    try:
-        resolve_zone(name)
-        return True
-    except UnknownTimezone:
-        return False
-
-
 def normalize(dt: datetime) -> datetime:
     """An aware datetime with a pytz or dateutil zone → the same instant on zoneinfo.
 
