@@ -1,15 +1,16 @@
 """The ``opentalk-sched`` command line: one module per subcommand.
 
 Each module in :data:`COMMANDS` has ``register(subparsers)``, which adds its parser and
-sets ``func(args) -> int`` as the handler. Errors of the engine (:class:`SchedError`)
-become a one-line message on stderr and exit status 2; nothing prints a traceback for
-bad input.
+sets ``func(args) -> int`` as the handler. Every error becomes a one-line message on
+stderr and exit status 2 (a missing optional dependency names the extra to install);
+nothing prints a traceback unless ``OPENTALK_SCHED_DEBUG=1``.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from ..core.errors import SchedError
@@ -37,19 +38,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: optional dependency → the extra that installs it
+_EXTRAS = {"psycopg": "postgres", "psycopg_pool": "postgres", "caldav": "caldav", "fastapi": "server",
+           "uvicorn": "server", "jwt": "server"}
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; returns the exit status (0 ok, 1 a reported problem, 2 an error).
+
+    Every failure is one line on stderr; ``OPENTALK_SCHED_DEBUG=1`` shows the traceback.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
+    where = f"opentalk-sched {args.command}"
     try:
         return int(args.func(args) or 0)
-    except SchedError as err:
-        print(f"opentalk-sched {args.command}: {err}", file=sys.stderr)
-        return 2
-    except (OSError, ValueError) as err:
-        print(f"opentalk-sched {args.command}: {err}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (| head): not an error of ours
+        sys.stderr.close()
+        return 0
+    except Exception as err:  # noqa: BLE001 - the one place that turns errors into messages
+        if os.environ.get("OPENTALK_SCHED_DEBUG") == "1":
+            raise
+        print(f"{where}: {_describe(err)}", file=sys.stderr)
+        return 2
+
+
+def _describe(err: Exception) -> str:
+    if isinstance(err, SchedError):
+        return str(err)
+    if isinstance(err, ModuleNotFoundError) and err.name:
+        top = err.name.split(".")[0]
+        extra = _EXTRAS.get(top)
+        if extra:
+            return f"this needs the optional dependency {top!r}: pip install 'opentalk-sched[{extra}]'"
+    if isinstance(err, (OSError, ValueError)):
+        return str(err)
+    return f"{type(err).__name__}: {err}"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,12 +18,16 @@ def parse_bound(text: str) -> date | datetime:
     value = text.strip()
     try:
         if len(value) == 10:
-            return date.fromisoformat(value)
-        return datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+            parsed = date.fromisoformat(value)
+        else:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a date (2025-01-01) or date-time (2025-01-01T09:00[+01:00|Z])"
         ) from None
+    if not 2 <= parsed.year <= 9998:
+        raise argparse.ArgumentTypeError(f"{text!r} is outside the years 0002-9998")
+    return parsed
 
 
 def parse_zone(text: str) -> tzinfo:
