@@ -25,17 +25,16 @@ Which events count for a user (SPEC §1 invites; docs/scheduling.md):
 * cancelled instances, TRANSP:TRANSPARENT events and instances, zero-length instances and
   time-independent events are free; floating events are read in the user's zone.
 
-Working hours are a per-user setting kept in a table of this module
-(``scheduling_working_hours``); without a row a user works 09:00-17:00 Monday to
-Friday in their own zone (``User.timezone``).
+Working hours are a per-user setting kept in the store's table
+``scheduling_working_hours`` (part of the store's schema since version 4, on SQLite
+and PostgreSQL; statements through :mod:`opentalk_sched.store.sql`, so a setting
+written inside the store's transaction commits or rolls back with it); without a row a
+user works 09:00-17:00 Monday to Friday in their own zone (``User.timezone``).
 """
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 import uuid
-import weakref
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Iterable, Sequence
@@ -48,6 +47,7 @@ from .core.freebusy import (
 from .core.freebusy import find_slots as _core_find_slots
 from .core.zones import resolve_zone
 from .service.errors import NotFound
+from .store import sql
 
 UTC = timezone.utc
 
@@ -141,14 +141,10 @@ def freebusy(
 
 # -- working hours --------------------------------------------------------------------------
 
+#: one row per user who saved working hours (store schema version 4): ``user_id``,
+#: ``hours`` (:meth:`WorkingHours.describe` text, e.g. ``'mon-fri 09:00-17:00'``),
+#: ``timezone`` (``NULL``: follow the user's timezone setting), ``updated_at``
 _TABLE = "scheduling_working_hours"
-_DDL = (
-    f"CREATE TABLE IF NOT EXISTS {_TABLE} ("
-    " user_id TEXT PRIMARY KEY,"
-    " hours TEXT NOT NULL,"       # WorkingHours.describe() text, e.g. 'mon-fri 09:00-17:00'
-    " timezone TEXT,"             # NULL: follow the user's timezone setting
-    " updated_at TEXT NOT NULL)"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,22 +157,6 @@ class WorkingHoursSetting:
     is_default: bool = False
 
 
-_memory: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
-_ready: "weakref.WeakSet[object]" = weakref.WeakSet()
-_lock = threading.Lock()
-
-
-def _conn(store) -> sqlite3.Connection | None:
-    conn = getattr(store, "conn", None)
-    if not isinstance(conn, sqlite3.Connection):
-        return None
-    if store not in _ready:
-        with _lock:
-            conn.execute(_DDL)
-            _ready.add(store)
-    return conn
-
-
 def working_hours_setting(store, user_id: uuid.UUID) -> WorkingHoursSetting:
     """The saved setting of a user, or the default one. Raises :class:`UnknownUser`."""
     _users(store, [user_id], "user_id")
@@ -184,14 +164,13 @@ def working_hours_setting(store, user_id: uuid.UUID) -> WorkingHoursSetting:
 
 
 def _setting(store, user_id: uuid.UUID) -> WorkingHoursSetting:
-    conn = _conn(store)
-    if conn is None:
-        row = _memory.get(store, {}).get(user_id)
-    else:
-        row = conn.execute(f"SELECT hours, timezone FROM {_TABLE} WHERE user_id = ?", (str(user_id),)).fetchone()
-    if row is None:
+    """The saved row, or the default (also for a store that keeps no working hours)."""
+    rows = []
+    if sql.backend(store) is not None:
+        rows = sql.run(store, f"SELECT hours, timezone FROM {_TABLE} WHERE user_id = ?", (str(user_id),))
+    if not rows:
         return WorkingHoursSetting(WorkingHours.default(UTC).describe(), None, True)
-    return WorkingHoursSetting(row[0], row[1])
+    return WorkingHoursSetting(rows[0][0], rows[0][1])
 
 
 def get_working_hours(store, user_id: uuid.UUID, user=None) -> WorkingHours:
@@ -209,27 +188,22 @@ def set_working_hours(store, user_id: uuid.UUID, hours: str | WorkingHours | Non
     (``"mon-fri 09:00-17:00"``) or a :class:`WorkingHours`; ``timezone_name`` an IANA
     name or ``None`` to follow the user's timezone. Raises :class:`UnknownUser`,
     :class:`~opentalk_sched.core.freebusy.InvalidWorkingHours`,
-    :class:`~opentalk_sched.core.errors.UnknownTimezone`."""
+    :class:`~opentalk_sched.core.errors.UnknownTimezone`, and ``TypeError`` for a store
+    other than SQLite / PostgreSQL (it has no table to keep them in)."""
     _users(store, [user_id], "user_id")
     if timezone_name:
         resolve_zone(timezone_name)
-    conn = _conn(store)
     if hours is None:
-        if conn is None:
-            _memory.setdefault(store, {}).pop(user_id, None)
-        else:
-            conn.execute(f"DELETE FROM {_TABLE} WHERE user_id = ?", (str(user_id),))
+        sql.run(store, f"DELETE FROM {_TABLE} WHERE user_id = ?", (str(user_id),))
         return working_hours_setting(store, user_id)
     text = hours.describe() if isinstance(hours, WorkingHours) else WorkingHours.parse(hours, UTC).describe()
-    if conn is None:
-        _memory.setdefault(store, {})[user_id] = (text, timezone_name or None)
-    else:
-        conn.execute(
-            f"INSERT INTO {_TABLE} (user_id, hours, timezone, updated_at) VALUES (?,?,?,?)"
-            " ON CONFLICT(user_id) DO UPDATE SET hours=excluded.hours, timezone=excluded.timezone,"
-            " updated_at=excluded.updated_at",
-            (str(user_id), text, timezone_name or None, datetime.now(UTC).isoformat()),
-        )
+    sql.run(
+        store,
+        f"INSERT INTO {_TABLE} (user_id, hours, timezone, updated_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (user_id) DO UPDATE SET hours = excluded.hours, timezone = excluded.timezone,"
+        " updated_at = excluded.updated_at",
+        (str(user_id), text, timezone_name or None, datetime.now(UTC).isoformat()),
+    )
     return WorkingHoursSetting(text, timezone_name or None)
 
 

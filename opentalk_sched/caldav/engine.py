@@ -472,7 +472,7 @@ def sync_to_caldav(
     ``retry`` (:class:`~.retry.RetryPolicy`) and ``timeout`` (seconds per request) tune
     the HTTP side; ``source``, ``state`` and ``remote`` replace the defaults (the store's
     events through :class:`~.source.StoreSource`, the caldav_* tables in the store's
-    SQLite database, a :class:`~.remote.Remote` built from ``url``/``credentials``/
+    database (SQLite or PostgreSQL), a :class:`~.remote.Remote` built from ``url``/``credentials``/
     ``calendar``). Returns the :class:`~.report.SyncReport`; raises
     :class:`~.errors.CalDAVUnavailable`, :class:`~.errors.CalDAVAuthError`,
     :class:`~.errors.CalendarNotFound`, :class:`~.errors.InvalidPolicy`.
@@ -484,11 +484,7 @@ def sync_to_caldav(
     if source is None:
         source = StoreSource(store, user)
     if state is None:
-        db = getattr(store, "db", None)
-        if db is None:
-            raise CalDAVError("the store has no SQLite database for the CalDAV state; pass state=",
-                              code="caldav_state_missing", field="store")
-        state = SyncState(db)
+        state = SyncState.for_store(store)
     owner = getattr(getattr(source, "user", None), "email", None) or str(user)
     own_remote = remote is None
     if remote is None:

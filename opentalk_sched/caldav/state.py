@@ -1,6 +1,9 @@
-"""The push's memory: what was sent where, in the store's own SQLite file.
+"""The push's memory: what was sent where, in the store's own database.
 
-Two tables, owned by this package (the store's schema stays the store's):
+Two tables, part of the store's schema since version 4 on SQLite and PostgreSQL
+(:data:`opentalk_sched.store.schema.CALDAV_TABLES` and its PostgreSQL twin), so
+``SyncState(store)`` works on either backend and its writes join the store's
+transaction (statements through :mod:`opentalk_sched.store.sql`):
 
 ``caldav_targets``
     one row per (user, server URL, calendar name): the calendar collection URL found
@@ -14,10 +17,13 @@ Two tables, owned by this package (the store's schema stays the store's):
     ``conflict`` (left open by policy ``report``, looked at again on every run) or
     ``dropped`` (the server's deletion was accepted by policy ``theirs``).
 
-``caldav_meta`` holds the schema version (:data:`SCHEMA_VERSION`); a newer version on
-disk raises :class:`~.errors.StateSchemaError` rather than guessing.
+The state can also live in an SQLite file of its own (``SyncState("state.db")``, or a
+connection): there this module creates the tables, and ``caldav_meta`` holds their
+version (:data:`SCHEMA_VERSION`); a newer version on disk raises
+:class:`~.errors.StateSchemaError` rather than guessing.
 
-    >>> state = SyncState(":memory:")
+    >>> from opentalk_sched.store import SqliteStore
+    >>> state = SyncState(SqliteStore(":memory:"))        # or a PostgresStore, or a path
     >>> target = state.target("alice@example.com", "http://127.0.0.1:5232/", "Work")
     >>> state.save_item(ItemState(target.id, "e1", "/alice/work/e1.ics", '"1"', 0, "h"))
     >>> state.items(target.id)["e1"].etag
@@ -36,7 +42,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .errors import StateSchemaError
+from ..store import sql
+from ..store.schema import CALDAV_TABLES
+from .errors import CalDAVError, StateSchemaError
 
 #: version of the caldav_* tables written by this module
 SCHEMA_VERSION = 1
@@ -44,36 +52,13 @@ SCHEMA_VERSION = 1
 #: item statuses
 SYNCED, CONFLICT, DROPPED = "synced", "conflict", "dropped"
 
+#: a state file of its own: the store's caldav tables plus their version
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS caldav_meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS caldav_targets (
-    id INTEGER PRIMARY KEY,
-    user TEXT NOT NULL,
-    server_url TEXT NOT NULL,
-    calendar TEXT NOT NULL,
-    collection_url TEXT,
-    sync_token TEXT,
-    updated_at TEXT,
-    UNIQUE (user, server_url, calendar)
-);
-CREATE TABLE IF NOT EXISTS caldav_items (
-    target_id INTEGER NOT NULL REFERENCES caldav_targets(id) ON DELETE CASCADE,
-    event_id TEXT NOT NULL,
-    href TEXT NOT NULL,
-    etag TEXT,
-    revision INTEGER NOT NULL,
-    content_hash TEXT NOT NULL,
-    remote_etag TEXT,
-    remote_gone INTEGER NOT NULL DEFAULT 0,
-    status TEXT NOT NULL DEFAULT 'synced',
-    pushed_at TEXT,
-    PRIMARY KEY (target_id, event_id)
-);
-CREATE INDEX IF NOT EXISTS caldav_items_href ON caldav_items (target_id, href);
-"""
+""" + CALDAV_TABLES
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,28 +109,43 @@ class ItemState:
 
 
 class SyncState:
-    """The caldav_* tables in a SQLite database.
+    """The caldav_* tables in a store's database, or in an SQLite database of their own.
 
-    ``db``: a ``sqlite_utils.Database``, a ``sqlite3.Connection`` (for instance the
-    store's), or a path (``":memory:"`` for tests). The tables are created on first use.
-    Raises :class:`StateSchemaError` when the file holds a newer schema version.
+    ``db``: a store (:class:`~opentalk_sched.store.SqliteStore` or
+    :class:`~opentalk_sched.store.postgres.PostgresStore`: the tables come with its
+    schema), or a ``sqlite_utils.Database``, a ``sqlite3.Connection`` or a path
+    (``":memory:"`` for tests), where the tables are created on first use. Raises
+    :class:`StateSchemaError` when such a database holds a newer state schema version.
     """
 
     def __init__(self, db) -> None:
-        if isinstance(db, (str, Path)):
-            db = sqlite3.connect(str(db))
-        self.conn: sqlite3.Connection = getattr(db, "conn", db)
-        self._migrate()
+        self.store = db if sql.backend(db) is not None else None
+        self.conn: sqlite3.Connection | None = None
+        if self.store is None:
+            if isinstance(db, (str, Path)):
+                db = sqlite3.connect(str(db))
+            self.conn = getattr(db, "conn", db)
+            self._migrate()
+
+    @classmethod
+    def for_store(cls, store) -> "SyncState":
+        """The state in ``store``'s database. Raises :class:`~.errors.CalDAVError`
+        ``caldav_state_missing`` for a store that keeps none (pass ``state=`` then)."""
+        if sql.backend(store) is None and getattr(store, "db", None) is None:
+            raise CalDAVError("the store keeps no CalDAV state; pass state=",
+                              code="caldav_state_missing", field="store")
+        return cls(store if sql.backend(store) is not None else store.db)
 
     # -- schema ---------------------------------------------------------------------
 
     def _migrate(self) -> None:
         with self._tx() as c:
             for statement in _statements(_SCHEMA):
-                c.execute(statement)
-            row = c.execute("SELECT value FROM caldav_meta WHERE key = 'schema_version'").fetchone()
+                c._run(statement)
+            rows = c._run("SELECT value FROM caldav_meta WHERE key = 'schema_version'")
+            row = rows[0] if rows else None
             if row is None:
-                c.execute("INSERT INTO caldav_meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                c._run("INSERT INTO caldav_meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             elif int(row[0]) > SCHEMA_VERSION:
                 raise StateSchemaError(
                     f"caldav state schema {row[0]} is newer than this version understands ({SCHEMA_VERSION})",
@@ -153,20 +153,38 @@ class SyncState:
                 )
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One transaction; commits on success, rolls back on any error."""
+    def _tx(self) -> Iterator["SyncState"]:
+        """One transaction (the store's, or the caller's when one is open: joined);
+        commits on success, rolls back on any error. Yields ``self``: run the
+        statements with :meth:`_run` / :meth:`_run_many`."""
+        if self.store is not None:
+            with self.store.transaction():
+                yield self
+            return
         conn = self.conn
         if conn.in_transaction:  # the caller's transaction: join it
-            yield conn
+            yield self
             return
         if conn.isolation_level is None:
             conn.execute("BEGIN IMMEDIATE")
         try:
-            yield conn
+            yield self
         except BaseException:
             conn.rollback()
             raise
         conn.commit()
+
+    def _run(self, statement: str, params=()) -> list[tuple]:
+        """One statement (``?`` placeholders, SQL both backends read: :mod:`~opentalk_sched.store.sql`)."""
+        if self.store is not None:
+            return sql.run(self.store, statement, params)
+        return self.conn.execute(statement, params).fetchall()
+
+    def _run_many(self, statement: str, rows: list) -> None:
+        if self.store is not None:
+            sql.run_many(self.store, statement, rows)
+        elif rows:
+            self.conn.executemany(statement, rows)
 
     # -- targets --------------------------------------------------------------------
 
@@ -174,21 +192,22 @@ class SyncState:
         """The target row for (user, server URL, calendar name), created if missing."""
         key = (user, server_url, calendar or "")
         with self._tx() as c:
-            c.execute(
-                "INSERT OR IGNORE INTO caldav_targets (user, server_url, calendar, updated_at) VALUES (?, ?, ?, ?)",
+            c._run(
+                'INSERT INTO caldav_targets ("user", server_url, calendar, updated_at) VALUES (?, ?, ?, ?)'
+                ' ON CONFLICT ("user", server_url, calendar) DO NOTHING',
                 (*key, _now()),
             )
-            row = c.execute(
-                "SELECT id, user, server_url, calendar, collection_url, sync_token FROM caldav_targets"
-                " WHERE user = ? AND server_url = ? AND calendar = ?",
+            row = c._run(
+                'SELECT id, "user", server_url, calendar, collection_url, sync_token FROM caldav_targets'
+                ' WHERE "user" = ? AND server_url = ? AND calendar = ?',
                 key,
-            ).fetchone()
+            )[0]
         return Target(*row)
 
     def save_target(self, target: Target) -> None:
         """Store the target's collection URL and sync token."""
         with self._tx() as c:
-            c.execute(
+            c._run(
                 "UPDATE caldav_targets SET collection_url = ?, sync_token = ?, updated_at = ? WHERE id = ?",
                 (target.collection_url, target.sync_token, _now(), target.id),
             )
@@ -197,11 +216,11 @@ class SyncState:
 
     def items(self, target_id: int) -> dict[str, ItemState]:
         """Every item row of a target, by event id."""
-        rows = self.conn.execute(
+        rows = self._run(
             "SELECT target_id, event_id, href, etag, revision, content_hash, remote_etag, remote_gone, status, pushed_at"
             " FROM caldav_items WHERE target_id = ?",
             (target_id,),
-        ).fetchall()
+        )
         return {r[1]: ItemState(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8], r[9]) for r in rows}
 
     def save_item(self, item: ItemState) -> None:
@@ -211,17 +230,21 @@ class SyncState:
     def save_items(self, items: Iterable[ItemState], target: Target | None = None) -> None:
         """Insert or replace many item rows, and optionally the target, in one transaction."""
         with self._tx() as c:
-            c.executemany(
-                "INSERT OR REPLACE INTO caldav_items (target_id, event_id, href, etag, revision, content_hash,"
-                " remote_etag, remote_gone, status, pushed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            c._run_many(
+                "INSERT INTO caldav_items (target_id, event_id, href, etag, revision, content_hash,"
+                " remote_etag, remote_gone, status, pushed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (target_id, event_id) DO UPDATE SET href = excluded.href, etag = excluded.etag,"
+                " revision = excluded.revision, content_hash = excluded.content_hash,"
+                " remote_etag = excluded.remote_etag, remote_gone = excluded.remote_gone,"
+                " status = excluded.status, pushed_at = excluded.pushed_at",
                 [
                     (i.target_id, i.event_id, i.href, i.etag, i.revision, i.content_hash, i.remote_etag,
-                     int(i.remote_gone), i.status, i.pushed_at)
+                     bool(i.remote_gone), i.status, i.pushed_at)
                     for i in items
                 ],
             )
             if target is not None:
-                c.execute(
+                c._run(
                     "UPDATE caldav_targets SET collection_url = ?, sync_token = ?, updated_at = ? WHERE id = ?",
                     (target.collection_url, target.sync_token, _now(), target.id),
                 )
@@ -229,7 +252,7 @@ class SyncState:
     def delete_item(self, target_id: int, event_id: str) -> None:
         """Forget one item (after its remote copy was deleted)."""
         with self._tx() as c:
-            c.execute("DELETE FROM caldav_items WHERE target_id = ? AND event_id = ?", (target_id, event_id))
+            c._run("DELETE FROM caldav_items WHERE target_id = ? AND event_id = ?", (target_id, event_id))
 
 
 def _statements(script: str) -> list[str]:

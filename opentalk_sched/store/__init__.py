@@ -9,7 +9,8 @@ Modules: ``base`` (the :class:`Store` protocol), ``sqlite`` (:class:`SqliteStore
 embedded default: one file, WAL), ``postgres`` (``PostgresStore``, imported on demand:
 it needs psycopg), ``schema`` / ``postgres_schema`` (tables and migrations), ``codec``
 (core values ↔ columns: wall time + zone, derived UTC columns), ``records`` (users,
-invites, listing rows), ``series_cache`` (compiled series per ``(event id, version)``).
+invites, listing rows), ``series_cache`` (compiled series per ``(event id, version)``),
+``sql`` (statements of the modules that keep tables in the store's database).
 """
 
 from __future__ import annotations

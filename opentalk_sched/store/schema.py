@@ -8,9 +8,9 @@ library is refused (:class:`SchemaTooNew`) rather than guessed at.
     >>> import sqlite_utils
     >>> db = sqlite_utils.Database(memory=True)
     >>> migrate(db)
-    3
+    4
     >>> sorted(t for t in db.table_names() if not t.startswith("sqlite_"))[:3]
-    ['email_invites', 'event_versions', 'events']
+    ['caldav_items', 'caldav_targets', 'email_invites']
 
 Tables (SPEC §1, §4):
 
@@ -32,6 +32,12 @@ Tables (SPEC §1, §4):
   reused, not even when an event is deleted and created again with the same id (an
   import does that); another process's compiled-series cache then misses instead of
   serving the old event. (PostgreSQL draws from a sequence of the same name.)
+* ``scheduling_working_hours`` (version 4): a user's saved working hours
+  (:mod:`opentalk_sched.scheduling`);
+* ``caldav_targets``, ``caldav_items`` (version 4): what the CalDAV push sent where
+  (:mod:`opentalk_sched.caldav.state`, which describes the columns). These two
+  modules created their tables themselves before (SQLite only), so the step keeps
+  tables that are already there (``IF NOT EXISTS``).
 
 Child rows reference ``events(id)`` with ``ON DELETE CASCADE`` (foreign keys are on),
 and the store also deletes them explicitly.
@@ -42,7 +48,7 @@ from __future__ import annotations
 import sqlite_utils
 
 #: the schema this library writes
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class SchemaTooNew(RuntimeError):
@@ -179,8 +185,50 @@ CREATE TABLE event_versions (
 INSERT INTO event_versions (last) SELECT coalesce(max(version), 0) FROM events;
 """
 
+#: a user's saved working hours (:mod:`opentalk_sched.scheduling`)
+WORKING_HOURS_TABLE = """
+CREATE TABLE IF NOT EXISTS scheduling_working_hours (
+    user_id TEXT PRIMARY KEY,
+    hours TEXT NOT NULL,
+    timezone TEXT,
+    updated_at TEXT NOT NULL
+);
+"""
+
+#: the CalDAV push state (:mod:`opentalk_sched.caldav.state`; also used for a state file of its own)
+CALDAV_TABLES = """
+CREATE TABLE IF NOT EXISTS caldav_targets (
+    id INTEGER PRIMARY KEY,
+    user TEXT NOT NULL,
+    server_url TEXT NOT NULL,
+    calendar TEXT NOT NULL,
+    collection_url TEXT,
+    sync_token TEXT,
+    updated_at TEXT,
+    UNIQUE (user, server_url, calendar)
+);
+CREATE TABLE IF NOT EXISTS caldav_items (
+    target_id INTEGER NOT NULL REFERENCES caldav_targets(id) ON DELETE CASCADE,
+    event_id TEXT NOT NULL,
+    href TEXT NOT NULL,
+    etag TEXT,
+    revision INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,
+    remote_etag TEXT,
+    remote_gone INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'synced',
+    pushed_at TEXT,
+    PRIMARY KEY (target_id, event_id)
+);
+CREATE INDEX IF NOT EXISTS caldav_items_href ON caldav_items (target_id, href);
+"""
+
+#: version 4: the tables of the scheduling and CalDAV modules join the store's schema
+#: (and so PostgreSQL's)
+_V4 = WORKING_HOURS_TABLE + CALDAV_TABLES
+
 #: migration steps: MIGRATIONS[n] takes a database from version n to n + 1
-MIGRATIONS: list[str] = [_V1, _V2, _V3]
+MIGRATIONS: list[str] = [_V1, _V2, _V3, _V4]
 
 
 def current_version(db: sqlite_utils.Database) -> int:
