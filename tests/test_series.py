@@ -182,6 +182,18 @@ def test_exrule_removes_its_own_occurrences_up_to_its_count():
     assert iso(s) == ["2025-03-10T09:00:00+00:00", "2025-03-10T10:00:00+00:00", "2025-03-10T12:00:00+00:00"]
 
 
+def test_rdate_before_dtstart_is_an_occurrence_in_every_window():
+    # regression: it was dropped from windows that also held DTSTART (and kept in the
+    # others); RFC 5545 §3.8.5.2: the set is DTSTART, RRULE and RDATE, minus EXDATE
+    s = series(datetime(2025, 3, 10, 9), datetime(2025, 3, 10, 10), UTC,
+               "RRULE:FREQ=DAILY;COUNT=2", "RDATE:20250301T090000Z,20250310T090000Z")
+    expected = ["2025-03-01T09:00:00+00:00", "2025-03-10T09:00:00+00:00", "2025-03-11T09:00:00+00:00"]
+    assert iso(s.overlapping(utc(2025, 2, 1), utc(2025, 4, 1))) == expected
+    assert iso(s.overlapping(utc(2025, 2, 1), utc(2025, 3, 5))) == expected[:1]
+    assert iso(s) == expected
+    assert s.before(utc(2025, 3, 10)).instance_id == "20250301T090000Z"
+
+
 def test_rdate_period_carries_its_own_end():
     s = series(datetime(2025, 1, 6, 9), datetime(2025, 1, 6, 10), UTC,
                "RDATE;VALUE=PERIOD:20250108T120000Z/PT3H")

@@ -381,8 +381,11 @@ class Series:
             stream = sources[0]
         else:
             stream = merge(*sources)
-        if (lo is None or lo <= dt) and dt < hi:  # DTSTART is always the first occurrence
-            stream = chain((dt,), (w for w in stream if w > dt))
+        if (lo is None or lo <= dt) and dt < hi:  # DTSTART is always an occurrence
+            if self._rdates and self._rdates[0] < dt:  # an RDATE before DTSTART (rare)
+                stream = merge(iter((dt,)), stream)
+            else:
+                stream = chain((dt,), (w for w in stream if w > dt))
         excluded = set()
         for it in self._exrules:
             # an EXRULE's set: DTSTART only when the rule matches it, then up to COUNT more
