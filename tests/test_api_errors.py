@@ -191,3 +191,79 @@ def test_times_at_the_edges_of_the_calendar_are_client_errors_not_500(api):
         assert error_of(r, 422, "validation_failed")["validation_errors"][0]["field"] == "ends_at"
         r = api.call("PATCH", f"/v1/events/{yearly['id']}/instances/20250311T130000Z", json={"starts_at": body["starts_at"]})
         assert error_of(r, 422, "validation_failed")["validation_errors"][0]["code"] == "out_of_range"
+
+
+#: (request model, method, path under the event, body, the field the message names);
+#: ``{bob}`` is bob's user id. Each body has exactly one value of a wrong JSON type.
+WRONG_TYPES = [
+    ("PostEventBody", "POST", None, {**TIMED, "is_all_day": "yes"}, "is_all_day"),
+    ("PostEventBody", "POST", None, {**TIMED, "is_time_independent": 0}, "is_time_independent"),
+    ("PostEventBody", "POST", None, {**TIMED, "waiting_room": "true"}, "waiting_room"),
+    ("PostEventBody", "POST", None, {**TIMED, "is_adhoc": 1}, "is_adhoc"),
+    ("PostEventBody", "POST", None, {**TIMED, "title": 5}, "title"),
+    ("PostEventBody", "POST", None, {**TIMED, "description": 1.5}, "description"),
+    ("PostEventBody", "POST", None, {**TIMED, "password": 1234}, "password"),
+    ("PostEventBody", "POST", None, {**TIMED, "recurrence_pattern": [5]}, "recurrence_pattern.0"),
+    ("DateTimeTz", "POST", None, {**TIMED, "ends_at": {"datetime": "2025-03-10T09:00:00Z", "timezone": 1}},
+     "ends_at.timezone"),
+    ("PatchEventBody", "PATCH", "", {"is_all_day": "yes"}, "is_all_day"),
+    ("PatchEventBody", "PATCH", "", {"is_all_day": 1}, "is_all_day"),
+    ("PatchEventBody", "PATCH", "", {"is_time_independent": "false"}, "is_time_independent"),
+    ("PatchEventBody", "PATCH", "", {"waiting_room": "on"}, "waiting_room"),
+    ("PatchEventBody", "PATCH", "", {"is_adhoc": 0}, "is_adhoc"),
+    ("PatchEventBody", "PATCH", "", {"title": 5}, "title"),
+    ("PatchEventBody", "PATCH", "", {"description": True}, "description"),
+    ("PatchEventBody", "PATCH", "", {"password": 42}, "password"),
+    ("PatchEventBody", "PATCH", "", {"recurrence_pattern": "FREQ=DAILY"}, "recurrence_pattern"),
+    ("PatchEventBody", "PATCH", "", {"starts_at": "2025-03-10T08:00:00Z"}, "starts_at"),
+    ("DateTimeTz", "PATCH", "", {"starts_at": {"datetime": 1741593600, "timezone": "UTC"}}, "starts_at.datetime"),
+    ("PatchInstanceBody", "PATCH", "/instances/20250312T080000Z", {"is_all_day": "yes"}, "is_all_day"),
+    ("PatchInstanceBody", "PATCH", "/instances/20250312T080000Z", {"is_all_day": 0}, "is_all_day"),
+    ("PatchInstanceBody", "PATCH", "/instances/20250312T080000Z", {"title": 7}, "title"),
+    ("PatchInstanceBody", "PATCH", "/instances/20250312T080000Z", {"description": ["x"]}, "description"),
+    ("PatchInstanceBody", "PATCH", "/instances/20250312T080000Z", {"status": 1}, "status"),
+    ("PatchInstanceBody", "PATCH", "/instances/20250312T080000Z",
+     {"ends_at": {"datetime": "2025-03-12T09:00:00Z", "timezone": False}}, "ends_at.timezone"),
+    ("PostInviteBody", "POST", "/invites", {"invitee": 5}, "invitee"),
+    ("PostInviteBody", "POST", "/invites", {"invitee": "{bob}", "role": 1}, "role"),
+    ("PostInviteBody", "POST", "/invites", {"email": 5}, "email"),
+    ("PostInviteBody", "POST", "/invites", {"email": "guest@example.net", "role": True}, "role"),
+    ("PatchEmailInviteBody", "PATCH", "/invites/email", {"email": 5}, "email"),
+    ("PatchEmailInviteBody", "PATCH", "/invites/email", {"email": "guest@example.net", "role": 2}, "role"),
+    ("DeleteEmailInviteBody", "DELETE", "/invites/email", {"email": True}, "email"),
+    ("PatchUserInviteBody", "PATCH", "/invites/{bob}", {"role": 1}, "role"),
+    ("AcceptInviteBody", "PATCH", "/invite", {"status": True}, "status"),
+]
+
+
+@pytest.mark.parametrize(
+    "model, method, path, body, field", WRONG_TYPES, ids=[f"{c[0]}-{c[4]}-{i}" for i, c in enumerate(WRONG_TYPES)]
+)
+def test_wrong_json_types_are_400_invalid_json_naming_the_field(api, model, method, path, body, field):
+    """Request models are strict: a string for a bool, a number for a string, a number
+    for a bool and so on are refused, never coerced (SPEC §2: wrong types → 400)."""
+    ev = api.weekly()
+    api.invite(ev["id"], "bob")
+    api.call("POST", f"/v1/events/{ev['id']}/invites", json={"email": "guest@example.net"})
+    before = api.call("GET", f"/v1/events/{ev['id']}?invitees_max=10").json()
+    url = "/v1/events" if path is None else f"/v1/events/{ev['id']}{path}".replace("{bob}", api.ids["bob"])
+    body = json.loads(json.dumps(body).replace("{bob}", api.ids["bob"]))
+    r = api.call(method, url, "bob" if path == "/invite" else "alice", json=body)
+    err = error_of(r, 400, "invalid_json")
+    assert err["message"].startswith(f"{field}: "), err
+    assert api.call("GET", f"/v1/events/{ev['id']}?invitees_max=10").json() == before
+    assert len(api.call("GET", "/v1/events").json()) == 1  # nothing created either
+
+
+def test_strict_bodies_still_take_the_wire_formats_strings():
+    """Strictness keeps what the wire spells as strings: RFC 3339 date-times inside
+    DateTimeTz, UUIDs; and real JSON booleans and strings."""
+    from opentalk_sched.api import schemas
+
+    body = schemas.PostEventBody.model_validate(
+        {**TIMED, "is_all_day": False, "waiting_room": True, "recurrence_pattern": ["FREQ=DAILY"]}
+    )
+    assert (body.starts_at.datetime.isoformat(), body.starts_at.timezone, body.waiting_room) == (
+        "2025-03-10T08:00:00+00:00", "Europe/Berlin", True)
+    invite = schemas.PatchUserInviteBody.model_validate({"role": "moderator"})
+    assert invite.role == "moderator"

@@ -37,8 +37,8 @@ from .errors import bad_request
 from .params import PER_PAGE_DEFAULT, PER_PAGE_MAX, page_links, parse_uuid
 from .responses import ERRORS, NO_CONTENT
 from .schemas import (
-    AcceptInviteBody, DeleteEmailInviteBody, EmailInviteBody, EventInvitee, PatchEmailInviteBody,
-    PatchUserInviteBody, PendingInvites, PostInviteBody, UserInviteBody,
+    AcceptInviteBody, DeleteEmailInviteBody, EventInvitee, PatchEmailInviteBody, PatchUserInviteBody,
+    PendingInvites, PostInviteBody,
 )
 
 router = APIRouter(tags=["invites"])
@@ -56,14 +56,14 @@ def create_invite(
     suppress_email_notification: Suppress = False,
 ) -> Response:
     eid = parse_uuid(event_id)
-    if isinstance(body, UserInviteBody):
+    role = body.role if body.role is not None else body.default_role
+    if body.invitee is not None:
         created = service.invite_user(
-            caller, eid, body.invitee, body.role, suppress_email_notification=suppress_email_notification
+            caller, eid, body.invitee, role, suppress_email_notification=suppress_email_notification
         )
     else:
-        assert isinstance(body, EmailInviteBody)
         created = service.invite_email(
-            caller, eid, body.email, body.role, suppress_email_notification=suppress_email_notification
+            caller, eid, body.email, role, suppress_email_notification=suppress_email_notification
         )
     return Response(status_code=201 if created else 204)
 

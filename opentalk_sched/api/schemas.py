@@ -1,9 +1,13 @@
 """Wire schemas of the events API (pydantic v2): the OpenAPI document is built from them.
 
 Request bodies are parsed into these models; a body that is not JSON, has a wrong type
-or misses a required field is a 400 ``invalid_json``. Rules on values that parse (title
-length, end before start, unknown zone, recurrence limits) belong to the service and
-come back as 422 ``validation_failed``.
+or misses a required field is a 400 ``invalid_json``. The events API's bodies are
+*strict* (:class:`_Body`): JSON types are taken as they are, never coerced, so
+``"yes"``, ``1`` or ``"true"`` for a boolean and ``5`` for a string are refused with the
+field named. Only what the wire format itself spells as a string is converted: RFC 3339
+date-times (inside ``DateTimeTz``) and UUIDs (``invitee``). Rules on values that parse
+(title length, end before start, unknown zone, recurrence limits) belong to the service
+and come back as 422 ``validation_failed``.
 
 Responses are built as plain dicts by :mod:`opentalk_sched.api.present` (optional fields
 omitted, never ``null``); the response models here document that shape, and the tests
@@ -22,8 +26,9 @@ import datetime as _dt
 import uuid
 from typing import Annotated, Any, Literal, TypeVar, Union
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import PydanticCustomError
 
 T = TypeVar("T")
 
@@ -67,6 +72,19 @@ class _In(BaseModel):
         return _valid_text(v)
 
 
+class _Body(_In):
+    """Request bodies of the events API: strict JSON types (no ``"yes"`` → ``True``,
+    no ``1`` → ``True``, no ``"5"`` → ``5``); a wrong type is a 400 ``invalid_json``
+    naming the field. Fields that the wire spells as strings (date-times, UUIDs) opt out
+    with ``Field(strict=False)``."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+
+#: a UUID as the wire spells it: a string (strict mode would take only UUID objects)
+WireUuid = Annotated[uuid.UUID, Field(strict=False)]
+
+
 class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -74,14 +92,14 @@ class _Out(BaseModel):
 # -- shared pieces -------------------------------------------------------------------------
 
 
-class DateTimeTz(_In):
+class DateTimeTz(_Body):
     """A point in time and the zone it is meant in.
 
     ``datetime``: RFC 3339 with offset; answers always use UTC (``Z``). ``timezone``: an
     IANA name (``Europe/Berlin``); an unknown name is 422 ``unknown_timezone``.
     """
 
-    datetime: WireInstant
+    datetime: Annotated[WireInstant, Field(strict=False)]  # an RFC 3339 string, parsed
     timezone: str = Field(examples=["Europe/Berlin"])
 
 
@@ -244,7 +262,7 @@ class RoomEvent(_Out):
 # -- request bodies ------------------------------------------------------------------------
 
 
-class PostEventBody(_In):
+class PostEventBody(_Body):
     """``POST /v1/events``. A timed event needs ``is_all_day``, ``starts_at``, ``ends_at``
     (422 when missing); all-day values are midnight in their zone. ``recurrence_pattern``:
     at most 4 RRULE/RDATE/EXRULE/EXDATE lines (SPEC §2)."""
@@ -261,7 +279,7 @@ class PostEventBody(_In):
     is_adhoc: bool = False
 
 
-class PatchEventBody(_In):
+class PatchEventBody(_Body):
     """``PATCH /v1/events/{id}``: absent fields stay unchanged. ``password: null`` removes
     the room password; ``recurrence_pattern: []`` removes the recurrence; only
     ``starts_at`` keeps the duration. ``{}`` changes nothing (204)."""
@@ -278,7 +296,7 @@ class PatchEventBody(_In):
     is_adhoc: bool | None = None
 
 
-class PatchInstanceBody(_In):
+class PatchInstanceBody(_Body):
     """``PATCH /v1/events/{id}/instances/{instance_id}``; ``{}`` changes nothing (204)."""
 
     title: str | None = None
@@ -295,37 +313,45 @@ def _role(default: str | None, allowed: tuple[str, ...]) -> Any:
     return Field(default, json_schema_extra={"enum": list(allowed)})
 
 
-class UserInviteBody(_In):
-    """Invite a registered user (``role``: user or moderator)."""
+class PostInviteBody(_Body):
+    """``POST /v1/events/{id}/invites``: a registered user by id (``invitee``; ``role``
+    user or moderator, default user) or an address (``email``; ``role`` guest or
+    moderator, default guest; 422 ``invalid_email``).
 
-    invitee: uuid.UUID
-    role: str = _role("user", ("user", "moderator"))
+    One flat model rather than a union of the two shapes, so that a wrong type names
+    the field (``role: Input should be a valid string``) instead of listing how each
+    alternative failed."""
+
+    invitee: WireUuid | None = None
+    email: str | None = None
+    role: str | None = _role(None, ("user", "moderator", "guest"))
+
+    @model_validator(mode="after")
+    def _names_someone(self) -> "PostInviteBody":
+        if self.invitee is None and self.email is None:
+            raise PydanticCustomError("missing", "give invitee (a user id) or email")
+        return self
+
+    @property
+    def default_role(self) -> str:
+        """The role when none is given: ``user`` for users, ``guest`` for addresses."""
+        return "user" if self.invitee is not None else "guest"
 
 
-class EmailInviteBody(_In):
-    """Invite an email address (``role``: guest or moderator); 422 ``invalid_email``."""
-
-    email: str
-    role: str = _role("guest", ("guest", "moderator"))
-
-
-PostInviteBody = Annotated[Union[UserInviteBody, EmailInviteBody], Field(union_mode="left_to_right")]
-
-
-class PatchUserInviteBody(_In):
+class PatchUserInviteBody(_Body):
     role: str = _role(..., ("user", "moderator"))
 
 
-class PatchEmailInviteBody(_In):
+class PatchEmailInviteBody(_Body):
     email: str
     role: str | None = _role(None, ("guest", "moderator"))
 
 
-class DeleteEmailInviteBody(_In):
+class DeleteEmailInviteBody(_Body):
     email: str
 
 
-class AcceptInviteBody(_In):
+class AcceptInviteBody(_Body):
     """Optional body of ``PATCH /v1/events/{id}/invite``; no body means accepted."""
 
     status: Literal["accepted", "tentative"] = "accepted"
