@@ -25,6 +25,12 @@ Which events count for a user (SPEC §1 invites; docs/scheduling.md):
 * cancelled instances, TRANSP:TRANSPARENT events and instances, zero-length instances and
   time-independent events are free; floating events are read in the user's zone.
 
+The requests of the adapters (HTTP routes, command line) are answered here too, with
+their rules: :func:`user_freebusy` (one user's busy time and address),
+:func:`find_slots` (durations and steps in minutes up to 366 days, ``limit`` 1 to
+:data:`SLOTS_MAX`, default :data:`SLOTS_DEFAULT`, the caller as a required attendee,
+ignoring working hours), :func:`working_hours_view` and :func:`update_working_hours`.
+
 Working hours are a per-user setting kept in the store's table
 ``scheduling_working_hours`` (part of the store's schema since version 4, on SQLite
 and PostgreSQL; statements through :mod:`opentalk_sched.store.sql`, so a setting
@@ -37,12 +43,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from .core.errors import SchedError, UnknownTimezone
 from .core.freebusy import (
-    Availability, BusyPeriod, Commitment, Slot, WorkingHours, busy_periods, check_duration, check_window,
-    fbtype_for,
+    MAX_WINDOW, Availability, BusyPeriod, Commitment, InvalidDuration, SchedulingError, Slot, WorkingHours,
+    busy_periods, check_duration, check_window, fbtype_for,
 )
 from .core.freebusy import find_slots as _core_find_slots
 from .core.zones import resolve_zone
@@ -53,6 +59,12 @@ UTC = timezone.utc
 
 #: the most attendees (required + optional) one find_slots call may name
 MAX_ATTENDEES = 100
+
+#: how many slots :func:`find_slots` returns unless asked otherwise (API ``limit``,
+#: CLI ``--limit``)
+SLOTS_DEFAULT = 50
+#: the most slots one :func:`find_slots` call may ask for (``limit`` is 1 to this)
+SLOTS_MAX = 500
 
 
 class UnknownUser(NotFound):
@@ -132,11 +144,41 @@ def freebusy(
     :class:`~opentalk_sched.core.freebusy.InvalidWindow` for an empty window or one
     over 366 days. The window is checked before the store is asked.
     """
+    return _freebusy(store, user_ids, start, end, tz)[1]
+
+
+def _freebusy(store, user_ids, start, end, tz) -> tuple[dict, dict[uuid.UUID, list[BusyPeriod]]]:
+    """``(users by id, busy periods by id)``: the window is checked before the store is asked."""
     ids = list(dict.fromkeys(user_ids))
     lo, hi = check_window(start, end, tz)
     a, b = lo.replace(tzinfo=UTC), hi.replace(tzinfo=UTC)
     users = _users(store, ids, "user_id")
-    return {uid: busy_periods(commitments(store, uid, a, b), a, b, tz=user_zone(users[uid])) for uid in ids}
+    return users, {uid: busy_periods(commitments(store, uid, a, b), a, b, tz=user_zone(users[uid])) for uid in ids}
+
+
+@dataclass(frozen=True, slots=True)
+class UserBusy:
+    """One user's busy time in a window, what ``GET /v1/users/{id}/freebusy`` shows:
+    ``user_id``; ``email`` (the VFREEBUSY's ORGANIZER, ``None`` when the user has none);
+    ``start``, ``end``: the window ``[start, end)`` in aware UTC; ``busy``: as
+    :func:`freebusy` gives it (merged, sorted, disjoint, clipped, aware UTC)."""
+
+    user_id: uuid.UUID
+    email: str | None
+    start: datetime
+    end: datetime
+    busy: list[BusyPeriod]
+
+
+def user_freebusy(store, user_id: uuid.UUID, start: date | datetime, end: date | datetime, *,
+                  tz: tzinfo | None = None) -> UserBusy:
+    """:func:`freebusy` of one user, with their address and the window in aware UTC.
+    Raises :class:`~opentalk_sched.core.freebusy.InvalidWindow` (before the store is
+    asked) and :class:`UnknownUser` (field ``user_id``)."""
+    users, busy = _freebusy(store, [user_id], start, end, tz)
+    lo, hi = check_window(start, end, tz)
+    return UserBusy(user_id, getattr(users[user_id], "email", None) or None,
+                    lo.replace(tzinfo=UTC), hi.replace(tzinfo=UTC), busy[user_id])
 
 
 # -- working hours --------------------------------------------------------------------------
@@ -207,41 +249,103 @@ def set_working_hours(store, user_id: uuid.UUID, hours: str | WorkingHours | Non
     return WorkingHoursSetting(text, timezone_name or None)
 
 
+@dataclass(frozen=True, slots=True)
+class WorkingHoursView:
+    """A user's working hours as they are shown (``GET /v1/users/me/working_hours``):
+    ``days``: ``{"mon": [["09:00", "17:00"]], ...}`` (working days only, wall time);
+    ``timezone``: the zone they are read in (the setting's, else the user's, else UTC);
+    ``timezone_setting``: the saved zone, ``None`` when they follow their user timezone;
+    ``is_default``: nothing is saved (09:00-17:00 Monday to Friday)."""
+
+    days: dict[str, list[list[str]]]
+    timezone: str
+    timezone_setting: str | None
+    is_default: bool
+
+
+def working_hours_view(store, user_id: uuid.UUID) -> WorkingHoursView:
+    """The :class:`WorkingHoursView` of a user. Raises :class:`UnknownUser`."""
+    user = _users(store, [user_id], "user_id")[user_id]
+    setting = _setting(store, user_id)
+    tz = resolve_zone(setting.timezone) if setting.timezone else user_zone(user)
+    wh = WorkingHours.parse(setting.hours, tz)
+    return WorkingHoursView(wh.to_mapping(), getattr(wh.tz, "key", None) or "UTC", setting.timezone,
+                            setting.is_default)
+
+
+def update_working_hours(
+    store, user_id: uuid.UUID, days: Mapping[str, Sequence[Sequence[str]]] | str | WorkingHours | None,
+    timezone_name: str | None = None,
+) -> WorkingHoursView:
+    """Save a user's working hours and return the new :class:`WorkingHoursView`.
+
+    ``days``: ``{"mon": [["09:00", "17:00"]], ...}`` (days left out are free), the text
+    form, a :class:`WorkingHours`, or ``None`` for the default; ``timezone_name``: an
+    IANA name, or ``None`` to follow the user's timezone. The zone and the hours are
+    checked first: raises :class:`~opentalk_sched.core.errors.UnknownTimezone` (field
+    ``timezone``), :class:`~opentalk_sched.core.freebusy.InvalidWorkingHours` (field
+    ``working_hours``), then :class:`UnknownUser`; ``TypeError`` as
+    :func:`set_working_hours`.
+    """
+    tz = resolve_zone(timezone_name) if timezone_name else UTC
+    if days is not None and not isinstance(days, (str, WorkingHours)):
+        days = WorkingHours.from_mapping({k: [list(r) for r in v] for k, v in dict(days).items()}, tz)
+    set_working_hours(store, user_id, days, timezone_name)
+    return working_hours_view(store, user_id)
+
+
 # -- finding a time -------------------------------------------------------------------------
 
 
 def find_slots(
     store,
     attendees: Sequence[uuid.UUID],
-    duration: timedelta,
+    duration: timedelta | int,
     start: date | datetime,
     end: date | datetime,
     *,
     optional: Sequence[uuid.UUID] = (),
+    caller: uuid.UUID | None = None,
+    include_caller: bool = True,
     working_hours: dict[uuid.UUID, WorkingHours | None] | None = None,
-    step: timedelta = timedelta(minutes=15),
+    ignore_working_hours: bool = False,
+    step: timedelta | int = timedelta(minutes=15),
     tz: tzinfo | None = None,
     tentative_is_busy: bool = True,
     order: str = "rank",
-    limit: int | None = None,
+    limit: int = SLOTS_DEFAULT,
 ) -> list[Slot]:
     """Times of length ``duration`` in ``[start, end)`` where every user in ``attendees``
     is free and inside their working hours (their saved setting, or
-    ``working_hours[user_id]`` when given; ``None`` there = no limit). Users in
-    ``optional`` never exclude a slot; each slot lists those free (``Slot.optional_free``,
-    user ids). Ordering, ``step``, ``tentative_is_busy``, ``limit``: see
-    :func:`opentalk_sched.core.freebusy.find_slots`.
+    ``working_hours[user_id]`` when given; ``None`` there = no limit;
+    ``ignore_working_hours`` = no limit for anyone). Users in ``optional`` never exclude
+    a slot; each slot lists those free (``Slot.optional_free``, user ids). Ordering,
+    ``step``, ``tentative_is_busy``: see :func:`opentalk_sched.core.freebusy.find_slots`.
 
-    A user in both lists is required. Raises (window and duration checked first):
-    :class:`~opentalk_sched.core.freebusy.InvalidWindow`,
-    :class:`~opentalk_sched.core.freebusy.InvalidDuration`,
-    :class:`~opentalk_sched.core.freebusy.SchedulingError` (step, order, nobody
-    required), :class:`TooManyAttendees`, :class:`UnknownUser` (field ``attendees`` or
-    ``optional_attendees``).
+    ``duration`` and ``step``: a ``timedelta`` or a whole number of minutes, positive and
+    at most 366 days (the longest window). ``caller``: the user asking; with
+    ``include_caller`` they are the first required attendee (unless listed already).
+    ``limit``: the most slots returned, 1 to :data:`SLOTS_MAX` (default
+    :data:`SLOTS_DEFAULT`). A user in both lists is required.
+
+    Raises, in this order (nothing is read from the store before the first four):
+    :class:`~opentalk_sched.core.freebusy.InvalidDuration` (``duration``:
+    ``not_positive``, ``longer_than_window``), :class:`SchedulingError` (``step``:
+    ``not_positive``, ``too_large``; ``limit``: ``out_of_range``),
+    :class:`~opentalk_sched.core.freebusy.InvalidWindow` (``time_max``),
+    :class:`InvalidDuration` (longer than this window), :class:`TooManyAttendees`,
+    :class:`UnknownUser` (field ``attendees`` or ``optional_attendees``), and
+    :class:`SchedulingError` for an unknown ``order`` or nobody required
+    (``attendees``: ``no_required_attendee``).
     """
+    duration = _length(duration, "duration")
+    step = _length(step, "step")
+    _check_limit(limit)
     lo, hi = check_window(start, end, tz)
     check_duration(duration, lo, hi)
     required = list(dict.fromkeys(attendees))
+    if caller is not None and include_caller and caller not in required:
+        required.insert(0, caller)
     extra = [u for u in dict.fromkeys(optional) if u not in set(required)]
     if len(required) + len(extra) > MAX_ATTENDEES:
         raise TooManyAttendees(f"at most {MAX_ATTENDEES} attendees", field="attendees",
@@ -250,7 +354,7 @@ def find_slots(
     users.update(_users(store, extra, "optional_attendees"))
     a, b = lo.replace(tzinfo=UTC), hi.replace(tzinfo=UTC)
     busy = freebusy(store, required + extra, a, b)
-    given = working_hours or {}
+    given = {uid: None for uid in required + extra} if ignore_working_hours else (working_hours or {})
     people = []
     for uid in required + extra:
         wh = given[uid] if uid in given else get_working_hours(store, uid, users[uid])
@@ -259,7 +363,30 @@ def find_slots(
                             limit=limit)
 
 
+def _length(value: timedelta | int, field: str) -> timedelta:
+    """A duration or step (``timedelta`` or minutes) → ``timedelta``, positive and at most
+    366 days: nothing longer fits a window, and a count of minutes stays convertible."""
+    if isinstance(value, bool) or not isinstance(value, (int, timedelta)):
+        raise TypeError(f"{field} is a timedelta or a number of minutes, not {value!r}")
+    error = InvalidDuration if field == "duration" else SchedulingError
+    shown = f"{value} minutes" if isinstance(value, int) else str(value)
+    if (value <= 0) if isinstance(value, int) else (value <= timedelta(0)):
+        raise error(f"{field} {shown} is not positive", code="not_positive", field=field, value=str(value))
+    if (value > MAX_WINDOW // timedelta(minutes=1)) if isinstance(value, int) else (value > MAX_WINDOW):
+        code = "longer_than_window" if field == "duration" else "too_large"
+        raise error(f"{field} {shown} is longer than the longest window (366 days)", code=code, field=field,
+                    value=str(value))
+    return timedelta(minutes=value) if isinstance(value, int) else value
+
+
+def _check_limit(limit: int) -> None:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= SLOTS_MAX:
+        raise SchedulingError(f"limit must be between 1 and {SLOTS_MAX}, not {limit!r}", code="out_of_range",
+                              field="limit", value=str(limit))
+
+
 __all__ = [
-    "MAX_ATTENDEES", "UnknownUser", "TooManyAttendees", "user_zone", "commitments", "freebusy",
-    "WorkingHoursSetting", "working_hours_setting", "get_working_hours", "set_working_hours", "find_slots",
+    "MAX_ATTENDEES", "SLOTS_DEFAULT", "SLOTS_MAX", "UnknownUser", "TooManyAttendees", "user_zone", "commitments",
+    "freebusy", "UserBusy", "user_freebusy", "WorkingHoursSetting", "working_hours_setting", "get_working_hours",
+    "set_working_hours", "WorkingHoursView", "working_hours_view", "update_working_hours", "find_slots",
 ]

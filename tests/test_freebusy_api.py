@@ -235,3 +235,31 @@ def test_scheduling_routes_in_the_app_follow_events_invites_and_cancellations():
     paths = app.openapi()["paths"]
     assert "/v1/users/{user_id}/freebusy" in paths and "/v1/scheduling/find_slots" in paths
     store.close()
+
+
+def test_openapi_lists_the_error_answers_of_every_scheduling_route(world):
+    client, *_ = world
+    paths = client.app.openapi()["paths"]
+    routes = {("/v1/users/{user_id}/freebusy", "get"), ("/v1/scheduling/find_slots", "post"),
+              ("/v1/users/me/working_hours", "get"), ("/v1/users/me/working_hours", "put"),
+              ("/v1/users/me/working_hours", "delete")}
+    for path, method in routes:
+        responses = paths[path][method]["responses"]
+        assert {"400", "401", "404", "422"} <= set(responses), (path, method)
+        assert responses["422"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
+        assert "400" in responses and "invalid_json" in responses["400"]["description"]
+    assert "413" in paths["/v1/scheduling/find_slots"]["post"]["responses"]
+    limit = client.app.openapi()["components"]["schemas"]["FindSlotsBody"]["properties"]["limit"]
+    assert limit["default"] == 50
+
+
+def test_the_routes_leave_every_rule_and_every_store_call_to_the_service():
+    """STYLE.md layering: the adapter parses, calls opentalk_sched.scheduling, renders."""
+    import inspect
+    import re
+
+    import opentalk_sched.api.scheduling as routes
+
+    source = inspect.getsource(routes)
+    assert re.findall(r"\bstore\.\w+\(", source) == []  # no store method is called here
+    assert "366" not in source and "include_caller and" not in source and "SLOTS_MAX =" not in source

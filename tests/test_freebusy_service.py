@@ -206,3 +206,73 @@ def test_store_freebusy_matches_the_reference(case):
             assert minutes_of(got[u.id]) == reference_minutes(entries, w0, w1, tz)
     finally:
         store.close()
+
+
+# -- the request rules the adapters rely on (the HTTP routes and the CLI only translate) --------
+
+
+def test_find_slots_request_rules_minutes_limit_and_caller(store):
+    """Durations and steps may be minutes (the API's form), positive and at most 366 days;
+    ``limit`` is 1..SLOTS_MAX (default SLOTS_DEFAULT); the caller is the first required
+    attendee unless ``include_caller`` is false; all checked before the store is read."""
+    from opentalk_sched.core.freebusy import SchedulingError
+    from opentalk_sched.scheduling import SLOTS_DEFAULT, SLOTS_MAX
+
+    assert (SLOTS_DEFAULT, SLOTS_MAX) == (50, 500)
+    alice, bob = user(store, "alice", tz="UTC"), user(store, "bob", tz="UTC")
+    event(store, alice, datetime(2025, 3, 10, 9), datetime(2025, 3, 10, 12), tz=ZoneInfo("UTC"))
+    lo, hi = at(2025, 3, 10), at(2025, 3, 11)
+    ghost = uuid.uuid4()
+    cases = [
+        (dict(duration=0), InvalidDuration, "duration", "not_positive"),
+        (dict(duration=10 ** 15), InvalidDuration, "duration", "longer_than_window"),
+        (dict(duration=25 * 60), InvalidDuration, "duration", "longer_than_window"),  # longer than this window
+        (dict(step=-5), SchedulingError, "step", "not_positive"),
+        (dict(step=366 * 24 * 60 + 1), SchedulingError, "step", "too_large"),
+        (dict(limit=0), SchedulingError, "limit", "out_of_range"),
+        (dict(limit=SLOTS_MAX + 1), SchedulingError, "limit", "out_of_range"),
+        (dict(include_caller=False), SchedulingError, "attendees", "no_required_attendee"),
+    ]
+    for change, error, field, code in cases:
+        args = {"duration": 60, "step": 60, "limit": 5, "include_caller": True, **change}
+        with pytest.raises(error) as info:
+            find_slots(store, [], args["duration"], lo, hi, caller=bob.id, include_caller=args["include_caller"],
+                       step=args["step"], limit=args["limit"])
+        assert (info.value.field, info.value.code) == (field, code), change
+    # minutes are checked before anyone is looked up: a bad request costs no store read
+    with pytest.raises(InvalidDuration):
+        find_slots(store, [ghost], 0, lo, hi)
+    # the caller joins the attendees: alice (09-17 UTC working, busy 09-12) and bob
+    slots = find_slots(store, [alice.id], 60, lo, hi, caller=bob.id, step=60, order="start")
+    assert [s.start.hour for s in slots] == [12, 13, 14, 15, 16]
+    # not asked: only alice counts; ignore_working_hours opens the whole day minus 09-12
+    everything = find_slots(store, [alice.id], 60, lo, hi, caller=bob.id, include_caller=False,
+                            ignore_working_hours=True, step=60, order="start", limit=SLOTS_MAX)
+    assert [s.start.hour for s in everything] == [h for h in range(24) if not 9 <= h < 12]
+    # the default limit: 96 quarter-hour starts in a free day, SLOTS_DEFAULT returned
+    assert len(find_slots(store, [bob.id], timedelta(minutes=15), lo, hi, ignore_working_hours=True)) == SLOTS_DEFAULT
+
+
+def test_user_freebusy_and_working_hours_view(store):
+    from opentalk_sched.core.errors import UnknownTimezone
+    from opentalk_sched.scheduling import update_working_hours, user_freebusy, working_hours_view
+
+    alice = user(store, "alice")
+    event(store, alice, datetime(2025, 3, 10, 9), datetime(2025, 3, 10, 10))
+    got = user_freebusy(store, alice.id, at(2025, 3, 10), datetime(2025, 3, 11, 1, tzinfo=BERLIN))
+    assert (got.user_id, got.email, got.start, got.end) == (alice.id, "alice@example.com", at(2025, 3, 10), at(2025, 3, 11))
+    assert shape(got.busy) == [("10 08:00", "10 09:00", "BUSY")]
+    with pytest.raises(UnknownUser):
+        user_freebusy(store, uuid.uuid4(), at(2025, 3, 10), at(2025, 3, 11))
+    view = working_hours_view(store, alice.id)
+    assert (view.timezone, view.timezone_setting, view.is_default) == ("Europe/Berlin", None, True)
+    assert view.days["mon"] == [["09:00", "17:00"]] and "sat" not in view.days
+    saved = update_working_hours(store, alice.id, {"tue": [("08:00", "12:00")]}, "Asia/Tokyo")
+    assert (saved.days, saved.timezone, saved.timezone_setting, saved.is_default) == (
+        {"tue": [["08:00", "12:00"]]}, "Asia/Tokyo", "Asia/Tokyo", False)
+    with pytest.raises(UnknownTimezone) as info:
+        update_working_hours(store, alice.id, {}, "Mars/Olympus")
+    assert info.value.field == "timezone"
+    with pytest.raises(InvalidWorkingHours):
+        update_working_hours(store, alice.id, {"mon": [("17:00", "09:00")]})
+    assert update_working_hours(store, alice.id, None).is_default is True

@@ -7,16 +7,18 @@
   inside their working hours.
 * ``GET / PUT / DELETE /v1/users/me/working_hours``: the caller's working-hours setting.
 
-The adapter only translates: rules are in :mod:`opentalk_sched.scheduling`, errors
-become the SPEC §2 shape (404 unknown user, 422 ``validation_failed`` with the wire
-field names ``duration_minutes``, ``step_minutes``, ``time_max``, ``attendees``,
-``days``, ``timezone``).
+The adapter only translates: each route parses the wire, calls one function of
+:mod:`opentalk_sched.scheduling` (where every rule is: window and minute limits,
+``limit`` range, the caller as attendee) and renders the answer. Errors become the
+SPEC §2 shape: 400 ``bad_request`` (query values) / ``invalid_json`` (body), 404 unknown
+user, 422 ``validation_failed`` with the wire field names ``duration_minutes``,
+``step_minutes``, ``time_max``, ``limit``, ``attendees``, ``days``, ``timezone``.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta, timezone
+from datetime import timezone
 from typing import Annotated, Callable, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -25,18 +27,20 @@ from starlette.responses import JSONResponse, Response
 
 from .. import scheduling
 from ..core.errors import SchedError
-from ..core.freebusy import BusyPeriod, FBType, InvalidWorkingHours, SchedulingError, WorkingHours
-from ..core.zones import resolve_zone
+from ..core.freebusy import BusyPeriod
 from ..ical.freebusy import freebusy_calendar
-from .errors import ApiError, not_found
+from .errors import ApiError
 from .params import parse_instant, parse_uuid
+from .responses import ERRORS
 from .schemas import WireInstant, _In, _Out
 
-UTC = timezone.utc
+#: the error answers these routes may give (SPEC §2): 400 bad_request (query values) or
+#: invalid_json (body), 401, 404 unknown user, 422 validation_failed, 503 (auth)
+_ERRORS = {status: ERRORS[status] for status in (400, 401, 404, 422, 503)}
+#: routes with a body may also answer 413
+_BODY_ERRORS = {**_ERRORS, 413: ERRORS[413]}
 
-#: the most slots one find_slots answer holds
-SLOTS_MAX = 500
-SLOTS_DEFAULT = 50
+UTC = timezone.utc
 
 #: core field names → the wire names of this API
 _WIRE = {"duration": "duration_minutes", "step": "step_minutes", "working_hours": "days"}
@@ -71,7 +75,7 @@ class FindSlotsBody(_In):
     ignore_working_hours: bool = False
     tentative_is_busy: bool = True
     order: Literal["rank", "start"] = "rank"
-    limit: int = SLOTS_DEFAULT
+    limit: int = Field(default=scheduling.SLOTS_DEFAULT, description=f"1 to {scheduling.SLOTS_MAX}")
 
 
 class SlotOut(_Out):
@@ -110,23 +114,13 @@ def _period(p: BusyPeriod) -> dict:
     return {"starts_at": _z(p.start), "ends_at": _z(p.end), "type": p.fbtype.wire}
 
 
-def _unprocessable(err: SchedError) -> ApiError:
+def _api_error(err: SchedError, user_message: str = "user not found") -> ApiError:
+    """A scheduling error on the wire: 404 for an unknown user, 422 ``validation_failed``
+    (one entry, the wire field name) for everything else."""
+    if isinstance(err, scheduling.UnknownUser):
+        return ApiError(404, "not_found", user_message)
     field = _WIRE.get(err.field or "", err.field or "")
     return ApiError(422, "validation_failed", err.message, [{"field": field, "code": err.code, "message": err.message}])
-
-
-#: 366 days in minutes: no duration or step beyond it can fit a window
-_MINUTES_MAX = 366 * 24 * 60
-
-
-def _check_minutes(value: int, field: str) -> None:
-    if value <= 0:
-        raise ApiError(422, "validation_failed", f"{field} must be positive",
-                       [{"field": field, "code": "not_positive", "message": "must be positive"}])
-    if value > _MINUTES_MAX:
-        code = "longer_than_window" if field == "duration_minutes" else "too_large"
-        raise ApiError(422, "validation_failed", f"{field} is longer than the longest window (366 days)",
-                       [{"field": field, "code": code, "message": "at most 366 days"}])
 
 
 def _wants_calendar(request: Request) -> bool:
@@ -134,15 +128,9 @@ def _wants_calendar(request: Request) -> bool:
     return "text/calendar" in accept and "application/json" not in accept
 
 
-def _working_hours_answer(store, user_id: uuid.UUID) -> dict:
-    setting = scheduling.working_hours_setting(store, user_id)
-    wh = scheduling.get_working_hours(store, user_id)
-    return {
-        "days": wh.to_mapping(),
-        "timezone": getattr(wh.tz, "key", None) or "UTC",
-        "timezone_setting": setting.timezone,
-        "is_default": setting.is_default,
-    }
+def _working_hours(view: scheduling.WorkingHoursView) -> dict:
+    return {"days": view.days, "timezone": view.timezone, "timezone_setting": view.timezone_setting,
+            "is_default": view.is_default}
 
 
 # -- the router ---------------------------------------------------------------------------
@@ -158,7 +146,7 @@ def build_router(store_of: Callable, caller: Callable) -> APIRouter:
 
     @router.get(
         "/users/{user_id}/freebusy", response_model=FreeBusyOut,
-        responses={200: {"content": {"text/calendar": {}}}},
+        responses={**_ERRORS, 200: {"content": {"text/calendar": {}}}},
         summary="Busy periods of a user (times only)",
     )
     def get_freebusy(
@@ -172,69 +160,59 @@ def build_router(store_of: Callable, caller: Callable) -> APIRouter:
         if lo is None or hi is None:
             raise ApiError(400, "bad_request", "time_min and time_max are required")
         try:
-            busy = scheduling.freebusy(store, [uid], lo, hi)[uid]
-        except scheduling.UnknownUser:
-            raise not_found("user") from None
-        except SchedulingError as err:
-            raise _unprocessable(err) from None
+            found = scheduling.user_freebusy(store, uid, lo, hi)
+        except SchedError as err:
+            raise _api_error(err) from None
         if _wants_calendar(request):
-            user = store.get_user(uid)
-            body = freebusy_calendar([(user.email if user else None, busy)], lo, hi)
+            body = freebusy_calendar([(found.email, found.busy)], found.start, found.end)
             return Response(body, media_type="text/calendar; charset=utf-8")
         return JSONResponse({
-            "user_id": str(uid), "time_min": _z(lo), "time_max": _z(hi), "busy": [_period(p) for p in busy],
+            "user_id": str(found.user_id), "time_min": _z(found.start), "time_max": _z(found.end),
+            "busy": [_period(p) for p in found.busy],
         })
 
-    @router.post("/scheduling/find_slots", response_model=FindSlotsOut, summary="Find times when attendees are free")
+    @router.post("/scheduling/find_slots", response_model=FindSlotsOut, responses=_BODY_ERRORS,
+                 summary="Find times when attendees are free")
     def post_find_slots(body: FindSlotsBody, store=store_dep, me: uuid.UUID = caller_dep) -> Response:
         lo = parse_instant(_z(body.time_min.astimezone(UTC)), "time_min")
         hi = parse_instant(_z(body.time_max.astimezone(UTC)), "time_max")
-        _check_minutes(body.duration_minutes, "duration_minutes")
-        _check_minutes(body.step_minutes, "step_minutes")
-        if not 1 <= body.limit <= SLOTS_MAX:
-            raise ApiError(422, "validation_failed", f"limit must be between 1 and {SLOTS_MAX}",
-                           [{"field": "limit", "code": "out_of_range", "message": f"between 1 and {SLOTS_MAX}"}])
-        required = list(body.attendees)
-        if body.include_caller and me not in required:
-            required.insert(0, me)
-        overrides = {u: None for u in required + body.optional_attendees} if body.ignore_working_hours else None
         try:
             slots = scheduling.find_slots(
-                store, required, timedelta(minutes=body.duration_minutes), lo, hi,
-                optional=body.optional_attendees, working_hours=overrides, step=timedelta(minutes=body.step_minutes),
-                tentative_is_busy=body.tentative_is_busy, order=body.order, limit=body.limit,
+                store, body.attendees, body.duration_minutes, lo, hi, optional=body.optional_attendees,
+                caller=me, include_caller=body.include_caller, ignore_working_hours=body.ignore_working_hours,
+                step=body.step_minutes, tentative_is_busy=body.tentative_is_busy, order=body.order,
+                limit=body.limit,
             )
-        except scheduling.UnknownUser as err:
-            raise ApiError(404, "not_found", f"user {err.value} not found") from None
-        except (SchedulingError, scheduling.TooManyAttendees) as err:
-            raise _unprocessable(err) from None
+        except SchedError as err:
+            raise _api_error(err, f"user {err.value} not found") from None
         return JSONResponse({"slots": [
             {"starts_at": _z(s.start), "ends_at": _z(s.end), "optional_attendees_free": [str(u) for u in s.optional_free]}
             for s in slots
         ]})
 
-    @router.get("/users/me/working_hours", response_model=WorkingHoursOut, summary="The caller's working hours")
+    @router.get("/users/me/working_hours", response_model=WorkingHoursOut, responses=_ERRORS,
+                summary="The caller's working hours")
     def get_working_hours(store=store_dep, me: uuid.UUID = caller_dep) -> Response:
-        return JSONResponse(_working_hours_answer(store, me))
+        try:
+            return JSONResponse(_working_hours(scheduling.working_hours_view(store, me)))
+        except SchedError as err:
+            raise _api_error(err) from None
 
-    @router.put("/users/me/working_hours", response_model=WorkingHoursOut, summary="Set the caller's working hours")
+    @router.put("/users/me/working_hours", response_model=WorkingHoursOut, responses=_BODY_ERRORS,
+                summary="Set the caller's working hours")
     def put_working_hours(body: WorkingHoursBody, store=store_dep, me: uuid.UUID = caller_dep) -> Response:
         try:
-            tz = resolve_zone(body.timezone) if body.timezone else None
-            wh = WorkingHours.from_mapping({k: [list(r) for r in v] for k, v in body.days.items()}, tz or resolve_zone("UTC"))
-            scheduling.set_working_hours(store, me, wh, body.timezone)
-        except (InvalidWorkingHours, SchedError) as err:
-            if isinstance(err, scheduling.UnknownUser):
-                raise not_found("user") from None
-            raise _unprocessable(err) from None
-        return JSONResponse(_working_hours_answer(store, me))
+            return JSONResponse(_working_hours(scheduling.update_working_hours(store, me, body.days, body.timezone)))
+        except SchedError as err:
+            raise _api_error(err) from None
 
-    @router.delete("/users/me/working_hours", status_code=204, summary="Back to 09:00-17:00 Mon-Fri")
+    @router.delete("/users/me/working_hours", status_code=204, responses=_ERRORS,
+                   summary="Back to 09:00-17:00 Mon-Fri")
     def delete_working_hours(store=store_dep, me: uuid.UUID = caller_dep) -> Response:
         try:
-            scheduling.set_working_hours(store, me, None)
-        except scheduling.UnknownUser:
-            raise not_found("user") from None
+            scheduling.update_working_hours(store, me, None)
+        except SchedError as err:
+            raise _api_error(err) from None
         return Response(status_code=204)
 
     return router
