@@ -49,7 +49,7 @@ import recurring_ical_events
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from opentalk_sched.core import RRule, RuleIterator, Series, parse_instance_id, to_utc, to_wall
+from opentalk_sched.core import RRule, RuleIterator, Series, parse_instance_id, to_utc
 from opentalk_sched.ical.importer import read_calendar
 
 UTC = timezone.utc
@@ -113,6 +113,7 @@ def rules(draw, all_day: bool) -> str:
     if interval > 1:
         parts.append(f"INTERVAL={interval}")
     has_byday = draw(st.booleans())
+    ordinals = False
     if has_byday:
         days = draw(st.lists(st.sampled_from(WEEKDAYS), min_size=1, max_size=3, unique=True))
         ordinals = freq in ("MONTHLY", "YEARLY") and draw(st.booleans())
@@ -127,7 +128,8 @@ def rules(draw, all_day: bool) -> str:
     if (freq == "YEARLY" and bymonthday) or draw(st.integers(0, 3)) == 0:
         months = draw(st.lists(st.integers(1, 12), min_size=1, max_size=3, unique=True))
         parts.append("BYMONTH=" + ",".join(map(str, sorted(months))))
-    if freq == "YEARLY" and has_byday and draw(st.integers(0, 4)) == 0:
+    if freq == "YEARLY" and has_byday and not ordinals and draw(st.integers(0, 4)) == 0:
+        # (RFC 5545 §3.3.10: no BYDAY ordinals with BYWEEKNO)
         # weeks 2..51 lie inside their calendar year; dateutil miscounts the weeks that
         # cross the turn of the year (see the module docstring)
         weeks = draw(st.lists(st.sampled_from((2, 10, 20, 30, 51, -10, -30)), min_size=1, max_size=2, unique=True))
@@ -143,7 +145,10 @@ def rules(draw, all_day: bool) -> str:
         parts.append("BYSETPOS=" + ",".join(map(str, sorted(pos))))
     if draw(st.booleans()):
         parts.append("WKST=" + draw(st.sampled_from(WEEKDAYS)))
-    return ";".join(parts)
+    text = ";".join(parts)
+    if "BYMONTH=" in text:  # ordinals count in the month then (dateutil fails on 20MO there)
+        text = text.replace("=20", "=3").replace(",20", ",3")
+    return text
 
 
 def _occurrences(rule: str, anchor: datetime, n: int) -> list[datetime]:
@@ -152,11 +157,13 @@ def _occurrences(rule: str, anchor: datetime, n: int) -> list[datetime]:
     return list(islice(it.between(None, anchor + timedelta(days=8 * 366)), n))
 
 
-def _in_gap(wall: datetime, zone: str | None) -> bool:
+def _gap_day(day: date, zone: str | None) -> bool:
+    """Does local ``day`` have a DST gap (clocks moved forward) in ``zone``?"""
     if zone in (None, "UTC", "DATE"):
         return False
     tz = ZoneInfo(zone)
-    return to_wall(to_utc(wall, tz), tz) != wall
+    start = datetime(day.year, day.month, day.day, tzinfo=tz)
+    return start.utcoffset() < (start + timedelta(days=1)).utcoffset()
 
 
 @st.composite
@@ -246,12 +253,13 @@ def _theirs(case: Case) -> list[tuple]:
 
 
 def _touches_gap(case: Case, series: Series) -> bool:
-    """Does any original start near the window fall into a DST gap?"""
+    """Does any occurrence near the window fall on a day with a DST gap? (A wall time in
+    the gap is named by the real wall time after it, so look at the whole day.)"""
     if case.zone in (None, "UTC", "DATE"):
         return False
     pad = timedelta(days=2)
     around = series.overlapping(case.lo - pad, case.hi + pad, include_cancelled=True)
-    return any(_in_gap(i.recurrence_id, case.zone) for i in around)
+    return any(_gap_day(i.recurrence_id.date(), case.zone) for i in around)
 
 
 def _rie_id_clash(case: Case, series: Series) -> bool:
@@ -282,8 +290,17 @@ def test_same_instances_as_recurring_ical_events(case: Case):
     s = case.series()
     assume(not _touches_gap(case, s))
     assume(not _rie_id_clash(case, s))
-    ours = [(_key(i.start), _key(i.end)) for i in s.overlapping(case.lo, case.hi)]
-    assert ours == _theirs(case), case.text
+    found = s.overlapping(case.lo, case.hi)
+    theirs = _theirs(case)
+    assert [_key(i.start) for i in found] == [a for a, _ in theirs], case.text
+    # recurring-ical-events adds DTEND - DTSTART as wall time; RFC 5545 §3.8.5.3 (and
+    # SPEC §1) apply the exact duration, so ends differ when DTSTART..DTEND or the
+    # instance spans a change of UTC offset
+    t = s.timing
+    exact = t.tz is None or not isinstance(t.start, datetime) or to_utc(t.end, t.tz) - to_utc(t.start, t.tz) == t.end - t.start
+    for inst, (_, their_end) in zip(found, theirs):
+        if exact and (not isinstance(inst.start, datetime) or inst.start.utcoffset() == inst.end.utcoffset()):
+            assert _key(inst.end) == their_end, case.text
 
 
 @SETTINGS
