@@ -204,6 +204,31 @@ def test_patch_starts_at_only_keeps_duration_and_password_null_removes_it(api):
     assert "password" not in r.json()["room"]
 
 
+def test_patch_null_is_a_wrong_type_except_for_password(api):
+    """SPEC §2: absent = unchanged, and the one documented null is ``password: null``.
+    ``{"title": null}`` used to clear title (and description) and bump the revision while
+    ``null`` elsewhere was ignored; now every other null is 400 invalid_json naming the
+    field, and nothing is written."""
+    ev = api.weekly(password="pw")
+    url = f"/v1/events/{ev['id']}"
+    before = api.call("GET", url)
+    fields = ("title", "description", "waiting_room", "is_time_independent", "is_all_day", "starts_at", "ends_at",
+              "recurrence_pattern", "is_adhoc")
+    for name in fields:
+        err = error_of(api.call("PATCH", url, json={name: None}), 400, "invalid_json")
+        assert err["message"].startswith(f"{name}: "), err
+        # a null next to a valid change fails the whole PATCH too
+        error_of(api.call("PATCH", url, json={"title": "Changed", name: None} if name != "title"
+                          else {"description": "Changed", name: None}), 400, "invalid_json")
+    after = api.call("GET", url)
+    assert after.json() == before.json()
+    assert after.headers["etag"] == '"0"'
+    assert after.json()["room"]["password"] == "pw"
+    r = api.call("PATCH", url, json={"password": None})
+    assert r.status_code == 200 and "password" not in r.json()["room"]
+    assert (r.json()["title"], r.json()["description"], r.headers["etag"]) == ("Standup", "Daily sync", '"1"')
+
+
 def test_patch_recurrence_pattern_empty_makes_it_single_and_time_independent_clears_dates(api):
     ev = api.weekly()
     body = api.call("PATCH", f"/v1/events/{ev['id']}", json={"recurrence_pattern": []}).json()

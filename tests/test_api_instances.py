@@ -108,6 +108,23 @@ def test_patch_instance_moves_renames_cancels_and_204_for_empty(api):
     err = error_of(api.call("PATCH", url, json={"status": "postponed"}), 400, "invalid_json")
 
 
+def test_patch_instance_null_is_a_wrong_type(api):
+    """Instance PATCH has no documented null: each one is 400 invalid_json naming the
+    field (``{"status": null}`` and ``{"title": null}`` used to be ignored / clear the
+    title), and no exception is written."""
+    ev = api.weekly()
+    url = f"/v1/events/{ev['id']}/instances/20250312T080000Z"
+    before = api.call("GET", url).json()
+    for name in ("title", "description", "is_all_day", "starts_at", "ends_at", "status"):
+        err = error_of(api.call("PATCH", url, json={name: None}), 400, "invalid_json")
+        assert err["message"].startswith(f"{name}: "), err
+        error_of(api.call("PATCH", url, json={"status": "cancelled", name: None} if name != "status"
+                          else {"title": "x", name: None}), 400, "invalid_json")
+    assert api.call("GET", url).json() == before
+    assert api.call("GET", f"/v1/events/{ev['id']}").headers["etag"] == '"0"'
+    assert [i["type"] for i in api.call("GET", "/v1/events").json()] == ["recurring"]  # no exception
+
+
 def test_patch_all_day_instance_needs_midnight(api):
     ev = api.weekly()
     url = f"/v1/events/{ev['id']}/instances/20250312T080000Z"

@@ -108,6 +108,12 @@ def test_patch_and_delete_user_and_email_invites(api):
     error_of(api.call("PATCH", f"{base}/email", json={"email": "nobody@example.net", "role": "guest"}), 404, "not_found")
     # role is optional: {email} alone changes nothing but still checks the invite and the caller
     assert api.call("PATCH", f"{base}/email", json={"email": "dana@example.net"}).status_code == 204
+    # ... but role: null is a wrong type, like every null but password: null
+    err = error_of(api.call("PATCH", f"{base}/email", json={"email": "dana@example.net", "role": None}),
+                   400, "invalid_json")
+    assert err["message"].startswith("role: ")
+    for body in ({"email": "erin@example.net", "role": None}, {"invitee": None}, {"email": None}):
+        assert error_of(api.call("POST", base, json=body), 400, "invalid_json")["message"].split(":")[0] in body
     error_of(api.call("PATCH", f"{base}/email", json={"email": "nobody@example.net"}), 404, "not_found")
     error_of(api.call("PATCH", f"{base}/email", "bob", json={"email": "dana@example.net"}), 403, "forbidden")
     assert api.call("GET", f"/v1/events/{ev['id']}").headers["etag"] == '"4"'  # two invites, two role changes

@@ -118,13 +118,12 @@ def patch_event(
     if_match: IfMatch = None, suppress_email_notification: Suppress = False,
 ) -> Response:
     eid = parse_uuid(event_id)
-    given = body.model_fields_set
     fields = {}
-    for name in given:
+    for name in body.model_fields_set:  # absent = unchanged; only password may be None (= remove it)
         value = getattr(body, name)
         if name in ("starts_at", "ends_at"):
             value = dtz(value, name)
-        elif name == "recurrence_pattern" and value is not None:
+        elif name == "recurrence_pattern":
             value = tuple(value)
         fields[name] = value
     view = service.patch_event(caller, eid, PatchEvent(

@@ -112,7 +112,7 @@ def patch_instance(
 ) -> Response:
     eid, iid = parse_uuid(event_id), parse_instance(instance_id)
     fields = {}
-    for name in body.model_fields_set:
+    for name in body.model_fields_set:  # absent = unchanged; never None (null is a 400)
         value = getattr(body, name)
         fields[name] = dtz(value, name) if name in ("starts_at", "ends_at") else value
     view = service.patch_instance(caller, eid, iid, PatchInstance(

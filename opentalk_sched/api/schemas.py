@@ -265,7 +265,9 @@ class RoomEvent(_Out):
 class PostEventBody(_Body):
     """``POST /v1/events``. A timed event needs ``is_all_day``, ``starts_at``, ``ends_at``
     (422 when missing); all-day values are midnight in their zone. ``recurrence_pattern``:
-    at most 4 RRULE/RDATE/EXRULE/EXDATE lines (SPEC §2)."""
+    at most 4 RRULE/RDATE/EXRULE/EXDATE lines (SPEC §2). ``password``, ``is_all_day``,
+    ``starts_at`` and ``ends_at`` may be ``null``, meaning not given (as the reference's
+    optional fields); ``null`` anywhere else is a wrong type."""
 
     title: str
     description: str = ""
@@ -279,32 +281,53 @@ class PostEventBody(_Body):
     is_adhoc: bool = False
 
 
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def _absent(**extra: Any) -> Any:
+    """A field that may be left out but is never ``null``.
+
+    Left out, it is ``None`` in the model and not in ``model_fields_set`` (PATCH: absent =
+    unchanged); sent as ``null`` it is a wrong type, 400 ``invalid_json`` (SPEC §2 names
+    one null, ``password: null``, which stays ``str | None``). The schema shows the plain
+    type without a ``null`` default."""
+
+    def schema_extra(schema: dict[str, Any]) -> None:
+        _no_default(schema)
+        schema.update(extra)
+
+    return Field(None, json_schema_extra=schema_extra)
+
+
 class PatchEventBody(_Body):
     """``PATCH /v1/events/{id}``: absent fields stay unchanged. ``password: null`` removes
-    the room password; ``recurrence_pattern: []`` removes the recurrence; only
+    the room password; ``null`` for any other field is a wrong type (400
+    ``invalid_json``). ``recurrence_pattern: []`` removes the recurrence; only
     ``starts_at`` keeps the duration. ``{}`` changes nothing (204)."""
 
-    title: str | None = None
-    description: str | None = None
+    title: str = _absent()
+    description: str = _absent()
     password: str | None = None
-    waiting_room: bool | None = None
-    is_time_independent: bool | None = None
-    is_all_day: bool | None = None
-    starts_at: DateTimeTz | None = None
-    ends_at: DateTimeTz | None = None
-    recurrence_pattern: list[str] | None = None
-    is_adhoc: bool | None = None
+    waiting_room: bool = _absent()
+    is_time_independent: bool = _absent()
+    is_all_day: bool = _absent()
+    starts_at: DateTimeTz = _absent()
+    ends_at: DateTimeTz = _absent()
+    recurrence_pattern: list[str] = _absent()
+    is_adhoc: bool = _absent()
 
 
 class PatchInstanceBody(_Body):
-    """``PATCH /v1/events/{id}/instances/{instance_id}``; ``{}`` changes nothing (204)."""
+    """``PATCH /v1/events/{id}/instances/{instance_id}``: absent fields stay unchanged,
+    ``null`` is a wrong type (400 ``invalid_json``); ``{}`` changes nothing (204)."""
 
-    title: str | None = None
-    description: str | None = None
-    is_all_day: bool | None = None
-    starts_at: DateTimeTz | None = None
-    ends_at: DateTimeTz | None = None
-    status: InstanceStatusName | None = None
+    title: str = _absent()
+    description: str = _absent()
+    is_all_day: bool = _absent()
+    starts_at: DateTimeTz = _absent()
+    ends_at: DateTimeTz = _absent()
+    status: InstanceStatusName = _absent()
 
 
 def _role(default: str | None, allowed: tuple[str, ...]) -> Any:
@@ -316,15 +339,14 @@ def _role(default: str | None, allowed: tuple[str, ...]) -> Any:
 class PostInviteBody(_Body):
     """``POST /v1/events/{id}/invites``: a registered user by id (``invitee``; ``role``
     user or moderator, default user) or an address (``email``; ``role`` guest or
-    moderator, default guest; 422 ``invalid_email``).
+    moderator, default guest; 422 ``invalid_email``)."""
 
-    One flat model rather than a union of the two shapes, so that a wrong type names
-    the field (``role: Input should be a valid string``) instead of listing how each
-    alternative failed."""
+    # one flat model, not a union of the two shapes: a wrong type then names its field
+    # ("role: Input should be a valid string") instead of how each alternative failed
 
-    invitee: WireUuid | None = None
-    email: str | None = None
-    role: str | None = _role(None, ("user", "moderator", "guest"))
+    invitee: WireUuid = _absent()
+    email: str = _absent()
+    role: str = _absent(enum=["user", "moderator", "guest"])
 
     @model_validator(mode="after")
     def _names_someone(self) -> "PostInviteBody":
@@ -343,8 +365,10 @@ class PatchUserInviteBody(_Body):
 
 
 class PatchEmailInviteBody(_Body):
+    """Without ``role`` nothing changes; ``role: null`` is a wrong type."""
+
     email: str
-    role: str | None = _role(None, ("guest", "moderator"))
+    role: str = _absent(enum=["guest", "moderator"])
 
 
 class DeleteEmailInviteBody(_Body):
