@@ -98,6 +98,7 @@ def test_find_slots_json_and_table(db, capsys):
                        "bob@example.com", "--duration", "30m", "--from", "2025-03-10", "--to", "2025-03-11",
                        "--hours", 'bob@example.com=mon 13:00-14:00', "--order", "start")
     assert out.splitlines() == [
+        "start                 end",
         "2025-03-10T13:00:00Z  2025-03-10T13:30:00Z",
         "2025-03-10T13:15:00Z  2025-03-10T13:45:00Z",
         "2025-03-10T13:30:00Z  2025-03-10T14:00:00Z",
@@ -122,3 +123,61 @@ def test_parse_length():
     assert parse_length("1h30m") == timedelta(minutes=90)
     assert parse_length("PT45M") == timedelta(minutes=45)
     assert parse_length("2d") == timedelta(days=2)
+
+
+def test_find_slots_table_has_a_header_with_the_optional_column(db, capsys):
+    code, out, _ = run(capsys, "find-slots", "--db", db, "--attendee", "alice@example.com", "--optional",
+                       "bob@example.com", "--duration", "1h", "--step", "1h", "--from", "2025-03-10",
+                       "--to", "2025-03-11", "--order", "start", "--limit", "2")
+    assert code == 0
+    assert out.splitlines() == [
+        "start                 end                   optional free",
+        "2025-03-10T09:00:00Z  2025-03-10T10:00:00Z  1/1: bob@example.com",
+        "2025-03-10T10:00:00Z  2025-03-10T11:00:00Z  1/1: bob@example.com",
+        "2 slot(s)",
+    ]
+
+
+def test_find_slots_limit_is_the_apis_default_and_range(db, capsys):
+    from opentalk_sched.scheduling import SLOTS_DEFAULT, SLOTS_MAX
+
+    args = ("find-slots", "--db", db, "--attendee", "bob@example.com", "--duration", "15m", "--no-working-hours",
+            "--from", "2025-03-10", "--to", "2025-03-12", "--json")
+    code, out, _ = run(capsys, *args)  # 192 quarter hours, less bob's 14:00-15:00
+    assert code == 0 and len(out.splitlines()) == SLOTS_DEFAULT == 50
+    code, out, _ = run(capsys, *args, "--limit", str(SLOTS_MAX))
+    assert code == 0 and len(out.splitlines()) == 192 - 4
+    for bad in ("0", str(SLOTS_MAX + 1)):
+        code, out, err = run(capsys, *args, "--limit", bad)
+        assert (code, out) == (2, "") and "out_of_range" in err and "limit" in err
+
+
+def test_help_names_any_store_url(capsys):
+    for command in ("freebusy", "find-slots"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert "(SQLite)" not in text and "the SQLite store" not in text
+        assert "an SQLite file or a postgresql:// URL" in text, command
+    with pytest.raises(SystemExit):
+        main(["find-slots", "--help"])
+    assert "1 to 500 (default 50)" in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize("fmt", ["--json", "--ics", None])
+def test_a_reader_that_goes_away_is_not_an_error(db, fmt):
+    """``freebusy --json | head``: no "Broken pipe" message, exit status 0, also with
+    Python's usual block-buffered stdout (the flush happens inside the command)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    for users in (1, 40):  # a few lines (flushed at the end) and more than a pipe buffer holds
+        argv = [sys.executable, "-m", "opentalk_sched", "freebusy", "--db", db, "--from", "2025-03-10",
+                "--to", "2025-03-11", *(["--user", "alice@example.com"] * users), *([fmt] if fmt else [])]
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        proc.stdout.close()  # the reader is gone before anything is written
+        err = proc.stderr.read()
+        proc.stderr.close()
+        assert (proc.wait(), err) == (0, b""), (users, fmt)

@@ -2,19 +2,24 @@
 
     opentalk-sched find-slots --db cal.db --attendee alice@example.com --attendee bob@example.com \\
         [--optional carol@example.com] --duration 45m --from 2025-03-10 --to 2025-03-24 \\
-        [--step 15m] [--limit 20] [--order rank|start] [--tz Europe/Berlin] [--json]
+        [--step 15m] [--limit 50] [--order rank|start] [--tz Europe/Berlin] [--json]
         [--hours alice@example.com="mon-fri 08:00-12:00"] [--no-working-hours]
         [--tentative-free]
 
-Attendees are users of the store (UUID or email). A slot is inside each required
+``--db`` is the event store: an SQLite file or a ``postgresql://`` URL (default
+``$OPENTALK_SCHED_DB``). Attendees are users of the store (UUID or email). A slot is inside each required
 attendee's working hours (their saved setting, default Mon-Fri 09:00-17:00 in their
 zone) and outside their busy time (BUSY and BUSY-TENTATIVE, unless
 ``--tentative-free``). Candidate starts are ``--from + k * --step``. With optional
 attendees, slots where more of them are free come first (``--order start`` for time
 order). Durations: ``30m``, ``1h``, ``1h30m``, ``90`` (minutes) or ISO ``PT1H30M``.
+``--limit`` is 1 to 500, default 50, as the API's ``limit``
+(:data:`opentalk_sched.scheduling.SLOTS_DEFAULT` / ``SLOTS_MAX``); every rule is
+:func:`opentalk_sched.scheduling.find_slots`'s.
 
-Output: a table in ``--tz`` (default UTC), or one JSON object per line with ``start``,
-``end`` (UTC) and ``optional_free`` (emails).
+Output: a table in ``--tz`` (default UTC) with a header line (``start``, ``end`` and,
+with optional attendees, ``optional free``) and a count, or one JSON object per line
+with ``start``, ``end`` (UTC) and ``optional_free`` (emails).
 """
 
 from __future__ import annotations
@@ -25,10 +30,11 @@ import re
 import sys
 from datetime import timedelta
 
-from ..core import UTC, parse_duration
+from ..core import parse_duration
 from ..core.freebusy import WorkingHours, check_window
+from ..scheduling import SLOTS_DEFAULT, SLOTS_MAX
 from .bounds import add_window_arguments
-from .freebusy import _show, _z, add_store_arguments, open_db, resolve_user
+from .freebusy import _show, _z, add_store_arguments, open_db, resolve_user, stdout, write_table
 
 _SHORT = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?:in)?)?$")
 
@@ -62,7 +68,8 @@ def register(sub) -> None:
     p.add_argument("--duration", type=parse_length, required=True, help="meeting length (30m, 1h, PT45M)")
     p.add_argument("--step", type=parse_length, default=timedelta(minutes=15), help="grid of starts (default 15m)")
     add_window_arguments(p)
-    p.add_argument("--limit", type=int, default=20, help="at most this many slots (default 20; 0 = all)")
+    p.add_argument("--limit", type=int, default=SLOTS_DEFAULT,
+                   help=f"at most this many slots, 1 to {SLOTS_MAX} (default {SLOTS_DEFAULT})")
     p.add_argument("--order", choices=("rank", "start"), default="rank", help="rank: most optional free first")
     p.add_argument("--hours", action="append", type=_hours_arg, default=[], metavar='USER="SPEC"',
                    help='working hours for one user for this search, e.g. bob@x.org="mon-thu 08:00-14:00"')
@@ -94,26 +101,31 @@ def run(args: argparse.Namespace) -> int:
         slots = find_slots(
             store, [u.id for u in required], args.duration, args.start, args.end,
             optional=[u.id for u in optional], working_hours=overrides, step=args.step, tz=args.tz,
-            tentative_is_busy=not args.tentative_free, order=args.order, limit=args.limit or None,
+            tentative_is_busy=not args.tentative_free, order=args.order, limit=args.limit,
         )
     finally:
         store.close()
-    out = sys.stdout
     email = {uid: u.email for uid, u in everyone.items()}
-    if args.json:
+    with stdout() as out:
+        if args.json:
+            for s in slots:
+                out.write(json.dumps({"start": _z(s.start), "end": _z(s.end),
+                                      "optional_free": [email[o] for o in s.optional_free]}) + "\n")
+            return 0
+        headers: tuple[str, ...] = ("start", "end")
+        rows = []
         for s in slots:
-            out.write(json.dumps({"start": _z(s.start), "end": _z(s.end),
-                                  "optional_free": [email[o] for o in s.optional_free]}) + "\n")
-        return 0
-    with_optional = bool(optional)
-    for s in slots:
-        line = f"{_show(s.start, args.tz)}  {_show(s.end, args.tz)}"
-        if with_optional:
-            line += f"  {len(s.optional_free)}/{len(optional)} optional free"
-            if s.optional_free:
-                line += ": " + ", ".join(email[o] for o in s.optional_free)
-        out.write(line + "\n")
-    out.write(f"{len(slots)} slot(s)\n")
+            row = (_show(s.start, args.tz), _show(s.end, args.tz))
+            if optional:
+                free = f"{len(s.optional_free)}/{len(optional)}"
+                if s.optional_free:
+                    free += ": " + ", ".join(email[o] for o in s.optional_free)
+                row += (free,)
+            rows.append(row)
+        if optional:
+            headers += ("optional free",)
+        write_table(headers, rows, out)
+        out.write(f"{len(slots)} slot(s)\n")
     return 0
 
 

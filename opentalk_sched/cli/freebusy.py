@@ -4,7 +4,8 @@
         --from 2025-03-10 --to 2025-03-17 [--tz Europe/Berlin] [--json | --ics]
     opentalk-sched freebusy calendar.ics --from 2025-03-10 --to 2025-03-17 [--as me@example.com] [--ics]
 
-From a store (``--db``, or ``$OPENTALK_SCHED_DB``), a user's busy time is every event
+From a store (``--db``: an SQLite file or a ``postgresql://`` URL, default
+``$OPENTALK_SCHED_DB``), a user's busy time is every event
 they created or accepted (BUSY), are tentative or still pending for (BUSY-TENTATIVE);
 see docs/scheduling.md. From a file, every event of the file is the owner's: BUSY,
 unless ``--as EMAIL`` names an ATTENDEE whose PARTSTAT says otherwise. Either way
@@ -12,7 +13,8 @@ cancelled instances and TRANSP:TRANSPARENT events are free.
 
 Output: a table in ``--tz`` (default UTC); ``--json``: one object per line
 ``{"user", "start", "end", "type"}`` (UTC, ``type`` = ``busy`` | ``busy_tentative``);
-``--ics``: a VCALENDAR with one VFREEBUSY per user (RFC 5545 §3.6.4).
+``--ics``: a VCALENDAR with one VFREEBUSY per user (RFC 5545 §3.6.4). Output is
+flushed inside the command, so ``| head`` ends it quietly (:func:`stdout`).
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ import json
 import os
 import sys
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import Iterator, TextIO
 
 from ..core import SchedError
 from ..core.freebusy import BusyPeriod, Commitment, busy_periods, check_window, fbtype_for
@@ -44,15 +48,17 @@ def register(sub) -> None:
 
 
 def add_store_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db", default=os.environ.get("OPENTALK_SCHED_DB"),
-                   help="the SQLite store (default: $OPENTALK_SCHED_DB)")
+    p.add_argument("--db", default=os.environ.get("OPENTALK_SCHED_DB"), metavar="FILE|URL",
+                   help="the event store: an SQLite file or a postgresql:// URL (default: $OPENTALK_SCHED_DB)")
 
 
 def open_db(args) -> "object":
+    """The store named by ``--db`` (any store URL :func:`~opentalk_sched.store.open_store`
+    reads); a missing SQLite file is an error (``no_store``), never created."""
     from ..store import open_store, parse_store_url
 
     if not args.db:
-        raise SchedError("give --db PATH (or set OPENTALK_SCHED_DB)", code="no_store", field="db")
+        raise SchedError("give --db FILE|URL (or set OPENTALK_SCHED_DB)", code="no_store", field="db")
     backend, target = parse_store_url(args.db)  # a postgresql:// URL is opened as it is
     if backend == "sqlite" and not Path(target).exists():
         raise SchedError(f"no store at {args.db}", code="no_store", field="db", value=args.db)
@@ -124,27 +130,54 @@ def _file_busy(path: Path, as_email: str | None, start: datetime, end: datetime,
 
 
 def write_freebusy(people: list[tuple[str | None, list[BusyPeriod]]], start: datetime, end: datetime, args) -> None:
-    out = sys.stdout
-    if args.ics:
-        from ..ical.freebusy import freebusy_calendar
+    """Write ``people``'s busy periods to stdout as ``args`` asks (table, ``--json``,
+    ``--ics``), through :func:`stdout`."""
+    with stdout() as out:
+        if args.ics:
+            from ..ical.freebusy import freebusy_calendar
 
-        out.write(freebusy_calendar(people, start, end).decode())
-        return
-    if args.json:
-        for who, periods in people:
-            for p in periods:
-                out.write(json.dumps({
-                    "user": who, "start": _z(p.start), "end": _z(p.end), "type": p.fbtype.wire,
-                }) + "\n")
-        return
-    tz = args.tz
-    rows = [(who or "-", _show(p.start, tz), _show(p.end, tz), p.fbtype.value) for who, periods in people for p in periods]
-    headers = ("user", "start", "end", "type")
+            out.write(freebusy_calendar(people, start, end).decode())
+        elif args.json:
+            for who, periods in people:
+                for p in periods:
+                    out.write(json.dumps({
+                        "user": who, "start": _z(p.start), "end": _z(p.end), "type": p.fbtype.wire,
+                    }) + "\n")
+        else:
+            tz = args.tz
+            rows = [(who or "-", _show(p.start, tz), _show(p.end, tz), p.fbtype.value)
+                    for who, periods in people for p in periods]
+            write_table(("user", "start", "end", "type"), rows, out)
+            out.write(f"{len(rows)} busy period(s)\n")
+
+
+def write_table(headers: tuple[str, ...], rows: list[tuple[str, ...]], out) -> None:
+    """A header line and one line per row, columns padded to their widest cell."""
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
     out.write("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip() + "\n")
     for r in rows:
         out.write("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() + "\n")
-    out.write(f"{len(rows)} busy period(s)\n")
+
+
+@contextmanager
+def stdout() -> Iterator[TextIO]:
+    """``sys.stdout``, flushed when the block ends. A reader that went away (``| head``)
+    raises ``BrokenPipeError`` inside the command, where :func:`opentalk_sched.cli.main`
+    ends quietly, instead of at interpreter exit ("Exception ignored ... Broken pipe",
+    status 120); the descriptor is then pointed at /dev/null so the exit-time flush of
+    what is still buffered has nowhere to fail."""
+    out = sys.stdout
+    try:
+        yield out
+        out.flush()
+    except BrokenPipeError:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, out.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):  # not a real file (captured in tests)
+            pass
+        raise
 
 
 def _z(value: datetime) -> str:
