@@ -242,6 +242,32 @@ def test_patch_recurrence_pattern_empty_makes_it_single_and_time_independent_cle
     assert body == exp
 
 
+def test_patch_sends_back_the_custom_zone_name_it_was_shown(api):
+    """GET shows an imported Outlook series in its custom VTIMEZONE as ``"timezone":
+    "Company Local Time"``; PATCHing the event and an instance with that value is 200."""
+    import uuid
+    from pathlib import Path
+
+    from opentalk_sched.ical.importer import read_calendar
+
+    text = (Path(__file__).resolve().parent.parent / "examples" / "outlook.ics").read_text()
+    api.service.import_series(uuid.UUID(api.ids["alice"]), read_calendar(text).items)
+    [ev] = [e for e in api.call("GET", "/v1/events").json() if e.get("title") == "Partner sync (custom zone)"]
+    zone = {"datetime": "2026-02-02T21:00:00Z", "timezone": "Company Local Time"}
+    assert ev["starts_at"] == zone
+    r = api.call("PATCH", f"/v1/events/{ev['id']}", json={"starts_at": {**zone, "datetime": "2026-02-02T22:00:00Z"}})
+    assert r.status_code == 200, r.text
+    assert (r.json()["starts_at"], r.json()["ends_at"]) == (
+        {**zone, "datetime": "2026-02-02T22:00:00Z"}, {**zone, "datetime": "2026-02-02T22:30:00Z"})
+    r = api.call("PATCH", f"/v1/events/{ev['id']}/instances/20260209T220000Z",
+                 json={"ends_at": {**zone, "datetime": "2026-02-09T23:00:00Z"}})
+    assert r.status_code == 200, r.text
+    assert r.json()["ends_at"] == {**zone, "datetime": "2026-02-09T23:00:00Z"}
+    other = api.single()
+    err = error_of(api.call("PATCH", f"/v1/events/{other['id']}", json={"starts_at": zone}), 422, "validation_failed")
+    assert err["validation_errors"][0]["code"] == "unknown_timezone"
+
+
 def test_patch_if_match_mismatch_is_412_and_writes_nothing(api):
     ev = api.weekly()
     for value in ('"7"', "garbage", 'W/"1"'):

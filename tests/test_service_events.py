@@ -276,6 +276,58 @@ def test_toggling_all_day_converts_the_dates(world):  # noqa: F811
     assert v.is_all_day and v.starts_at.datetime == utc(2025, 3, 10) and v.ends_at.datetime == utc(2025, 3, 11)
 
 
+def test_patch_accepts_the_events_own_custom_vtimezone_name(world, examples_dir):  # noqa: F811
+    """An imported Outlook series in a custom VTIMEZONE is shown with ``"timezone":
+    "Company Local Time"``; sending that value back in a PATCH of that event (or one of
+    its instances) must work, not 422 unknown_timezone. Other events, and other unknown
+    names, are still refused."""
+    from datetime import timedelta
+
+    from opentalk_sched.core import zone_key
+    from opentalk_sched.ical.importer import read_calendar
+    from opentalk_sched.service import InstanceQuery
+
+    s, me = world.service, world.creator.id
+    report = s.import_series(me, read_calendar((examples_dir / "outlook.ics").read_text()).items)
+    views = {s.get_event(me, eid).title: s.get_event(me, eid) for eid in report.created}
+    custom, berlin = views["Partner sync (custom zone)"], views["Quarterly planning"]
+    zone = "Company Local Time"
+    assert (custom.starts_at, custom.ends_at) == (DateTimeTZ(utc(2026, 2, 2, 21), zone), DateTimeTZ(utc(2026, 2, 2, 21, 30), zone))
+
+    # the series one hour later, in its own zone: the duration is kept, the zone stays the custom one
+    v = s.patch_event(me, custom.id, PatchEvent(starts_at=DateTimeTZ(utc(2026, 2, 2, 22), zone)))
+    assert (v.starts_at, v.ends_at) == (DateTimeTZ(utc(2026, 2, 2, 22), zone), DateTimeTZ(utc(2026, 2, 2, 22, 30), zone))
+    v = s.patch_event(me, custom.id, PatchEvent(ends_at=DateTimeTZ(utc(2026, 2, 2, 22, 45), zone)))
+    assert v.ends_at == DateTimeTZ(utc(2026, 2, 2, 22, 45), zone) and v.revision == custom.revision + 2
+    stored = world.store.get_event(custom.id).timing
+    assert (stored.tzid, zone_key(stored.tz), stored.start, stored.end) == (
+        zone, zone, datetime(2026, 2, 2, 17), datetime(2026, 2, 2, 17, 45))
+    # the custom zone's own rules survive the write: in May it is UTC-4, so 17:00 is 21:00Z
+    may = s.list_event_instances(me, custom.id, InstanceQuery(time_min=utc(2026, 5, 4), per_page=1)).items[0]
+    assert may.starts_at == DateTimeTZ(utc(2026, 5, 4, 21), zone)
+
+    # one instance moved in the series' zone, named by the same value
+    feb9 = s.list_event_instances(me, custom.id, InstanceQuery(time_min=utc(2026, 2, 9), per_page=1)).items[0]
+    assert feb9.starts_at == DateTimeTZ(utc(2026, 2, 9, 22), zone)
+    moved = s.patch_instance(me, custom.id, feb9.instance_id, PatchInstance(
+        starts_at=DateTimeTZ(utc(2026, 2, 9, 23), zone), ends_at=DateTimeTZ(utc(2026, 2, 10), zone)))
+    assert (moved.starts_at, moved.ends_at) == (DateTimeTZ(utc(2026, 2, 9, 23), zone), DateTimeTZ(utc(2026, 2, 10), zone))
+    assert moved.starts_at.datetime - feb9.starts_at.datetime == timedelta(hours=1)
+
+    # the name is the event's own zone, not a zone anyone may use
+    for event_id, name in ((berlin.id, zone), (custom.id, "Other Local Time"), (custom.id, "company local time")):
+        with pytest.raises(ValidationFailed) as info:
+            s.patch_event(me, event_id, PatchEvent(starts_at=DateTimeTZ(utc(2026, 2, 2, 22), name)))
+        assert codes(info) == [("timezone", "unknown_timezone")]
+    first = s.list_event_instances(me, berlin.id, InstanceQuery(per_page=1)).items[0]
+    with pytest.raises(ValidationFailed) as info:
+        s.patch_instance(me, berlin.id, first.instance_id, PatchInstance(starts_at=DateTimeTZ(utc(2026, 1, 15, 10), zone)))
+    assert codes(info) == [("timezone", "unknown_timezone")]
+    with pytest.raises(ValidationFailed) as info:
+        s.create_event(me, timed(tz=zone))
+    assert ("timezone", "unknown_timezone") in codes(info)
+
+
 def test_patch_unset_is_not_none(world):  # noqa: F811
     assert PatchEvent().password is UNSET and PatchEvent(password=None).given() == {"password": None}
 

@@ -60,10 +60,12 @@ def wall_from(errors: Errors, value: DateTimeTZ, field: str, all_day: bool, tz: 
     return to_wall(utc, tz)
 
 
-def _zone_for(errors: Errors, value: Any) -> tzinfo | None:
+def _zone_for(errors: Errors, value: Any, current: tzinfo | None = None) -> tzinfo | None:
+    """The zone a ``DateTimeTZ`` names; ``current`` (the event's zone) is accepted by its
+    own name, custom VTIMEZONEs included (see :func:`validation.zone`)."""
     if not isinstance(value, DateTimeTZ):
         return None
-    return validation.zone(errors, value.timezone)
+    return validation.zone(errors, value.timezone, current)
 
 
 def _timing(errors: Errors, start, end, tz, recurrence, nominal=None) -> Timing | None:
@@ -150,11 +152,11 @@ def timing_for_patch(errors: Errors, old: Timing | None, patch: Mapping[str, Any
     starts_at, ends_at = given.get("starts_at"), given.get("ends_at")
     tz = old.tz
     if starts_at is not None:
-        tz = _zone_for(errors, starts_at)
+        tz = _zone_for(errors, starts_at, old.tz)
         if all_day and old.tz is None and starts_at.timezone.upper() in ("UTC", "Z"):
             tz = None  # a zone-less all-day event stays zone-less
     if ends_at is not None:
-        _zone_for(errors, ends_at)
+        _zone_for(errors, ends_at, old.tz)
     _check_order(errors, starts_at, ends_at)
     if "recurrence_pattern" in given:
         rs = validation.recurrence_pattern(errors, given["recurrence_pattern"], all_day=all_day)

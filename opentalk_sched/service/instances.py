@@ -150,8 +150,8 @@ class InstanceOperations(EventOperations):
         if starts_at is not None or ends_at is not None or all_day_given is not None:
             all_day = inst.is_all_day if all_day_given is None else bool(all_day_given)
             for v in (starts_at, ends_at):
-                if isinstance(v, DateTimeTZ):
-                    validation.zone(errors, v.timezone)
+                if isinstance(v, DateTimeTZ):  # the series' own zone by its name, custom VTIMEZONEs too
+                    validation.zone(errors, v.timezone, series.tz)
             if isinstance(starts_at, DateTimeTZ) and isinstance(ends_at, DateTimeTZ) and ends_at.utc < starts_at.utc:
                 errors.add("ends_at", "ends_before_start", "ends_at must not be before starts_at")
             errors.check()

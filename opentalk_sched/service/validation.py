@@ -40,7 +40,7 @@ import re
 from datetime import datetime, tzinfo
 from typing import Iterable, Iterator
 
-from ..core import InvalidRecurrence, RecurrenceSet, SchedError, resolve_zone
+from ..core import InvalidRecurrence, RecurrenceSet, SchedError, resolve_zone, zone_key
 from ..core.recurrence import split_content_line
 from ..core.rrule import MINUTELY
 from .errors import FieldError, ValidationFailed
@@ -88,8 +88,15 @@ def text(errors: Errors, field: str, value: str, maximum: int) -> str:
     return value
 
 
-def zone(errors: Errors, name: str) -> tzinfo | None:
-    """An IANA (or Windows) zone name → tzinfo; ``unknown_timezone`` otherwise."""
+def zone(errors: Errors, name: str, current: tzinfo | None = None) -> tzinfo | None:
+    """An IANA (or Windows) zone name → tzinfo; ``unknown_timezone`` otherwise.
+
+    ``current``: the zone of the event being changed. Its own name (what answers show as
+    ``timezone``) is accepted as that zone even when no IANA name matches: an imported
+    series in a custom VTIMEZONE (``"Company Local Time"``) is shown with that TZID, and
+    a client sending the value back must be able to PATCH the event."""
+    if current is not None and name == zone_key(current):
+        return current
     try:
         return resolve_zone(name)
     except SchedError:
