@@ -54,8 +54,15 @@ def test_post_invite_errors(api):
     assert [(e["field"], e["code"]) for e in err["validation_errors"]] == [("role", "invalid_role")]
     error_of(api.call("POST", url, json={"invitee": "00000000-0000-4000-8000-000000000000"}), 404, "not_found")
     error_of(api.call("POST", url, json={"invitee": "not-a-uuid"}), 400, "invalid_json")
-    error_of(api.call("POST", url, json={"role": "user"}), 400, "invalid_json")
+    err = error_of(api.call("POST", url, json={"role": "user"}), 400, "invalid_json")
+    assert err["message"] == "body: give invitee (a user id) or email"
     error_of(api.call("POST", url, json=[]), 400, "invalid_json")
+    # both an invitee and an email: refused (the email used to be dropped silently, 204/201)
+    for body in ({"invitee": api.ids["bob"], "email": "guest@example.net"},
+                 {"invitee": api.ids["alice"], "email": "guest@example.net", "role": "moderator"}):
+        err = error_of(api.call("POST", url, json=body), 400, "invalid_json")
+        assert err["message"] == "body: give either invitee or email, not both"
+    assert api.call("GET", url).json() == [] and api.call("GET", f"/v1/events/{ev['id']}").headers["etag"] == '"0"'
     api.invite(ev["id"], "bob")
     error_of(api.call("POST", url, "bob", json={"email": "x@example.net"}), 403, "forbidden")
     error_of(api.call("POST", url, "carol", json={"email": "x@example.net"}), 404, "not_found")

@@ -339,7 +339,13 @@ def _role(default: str | None, allowed: tuple[str, ...]) -> Any:
 class PostInviteBody(_Body):
     """``POST /v1/events/{id}/invites``: a registered user by id (``invitee``; ``role``
     user or moderator, default user) or an address (``email``; ``role`` guest or
-    moderator, default guest; 422 ``invalid_email``)."""
+    moderator, default guest; 422 ``invalid_email``). Exactly one of ``invitee`` and
+    ``email``: both, or neither, is 400 ``invalid_json``."""
+
+    model_config = ConfigDict(
+        extra="ignore", strict=True,
+        json_schema_extra={"oneOf": [{"required": ["invitee"]}, {"required": ["email"]}]},
+    )
 
     # one flat model, not a union of the two shapes: a wrong type then names its field
     # ("role: Input should be a valid string") instead of how each alternative failed
@@ -349,9 +355,11 @@ class PostInviteBody(_Body):
     role: str = _absent(enum=["user", "moderator", "guest"])
 
     @model_validator(mode="after")
-    def _names_someone(self) -> "PostInviteBody":
+    def _names_one_invitee(self) -> "PostInviteBody":
         if self.invitee is None and self.email is None:
             raise PydanticCustomError("missing", "give invitee (a user id) or email")
+        if self.invitee is not None and self.email is not None:
+            raise PydanticCustomError("invite_target", "give either invitee or email, not both")
         return self
 
     @property
