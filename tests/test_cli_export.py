@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import icalendar
 import pytest
 
 from opentalk_sched.cli import main
@@ -127,3 +128,13 @@ def test_itip_reply_applies_answers_of_users_and_email_guests(tmp_path, capsys):
         assert store.get_user_invite(event.id, bob.id).status is InviteStatus.TENTATIVE
     finally:
         store.close()
+
+
+def test_export_of_team_ics_gives_every_component_of_a_series_the_masters_organizer(db, tmp_path):
+    out = tmp_path / "out.ics"
+    assert main(["export", "--db", str(db), "--user", ALICE, "-o", str(out)]) == 0
+    cal = icalendar.Calendar.from_ical(out.read_bytes())
+    weekly = [c for c in cal.walk("VEVENT") if str(c["UID"]) == "team-weekly@example.com"]
+    assert len(weekly) == 3  # the master, the moved and the cancelled instance
+    assert [(str(c["ORGANIZER"]), str(c["ORGANIZER"].params.get("CN"))) for c in weekly] == \
+        [("mailto:alice@example.com", "Alice Example")] * 3

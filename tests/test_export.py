@@ -280,3 +280,31 @@ def test_export_reimports_to_the_same_instances():
     assert [(i.instance_id, i.start, i.end, i.title) for i in Series(back).overlapping(*window)] == [
         (i.instance_id, i.start, i.end, i.title) for i in Series(ev).overlapping(*window)
     ]
+
+
+def test_overrides_carry_the_masters_organizer():
+    """A series with an ORGANIZER kept from import: its overrides (moved, cancelled) carry
+    that same ORGANIZER, not the store's creator (RFC 6638 §3.2.4.1: equal in all
+    components); without a kept one every component carries the given organizer."""
+    kept = 'ORGANIZER;CN="Alice Example":mailto:alice@example.com'
+    ev = weekly(properties=(kept, "ORGANIZER:mailto:second@example.com"))
+    ev.overrides = {
+        datetime(2025, 3, 10, 9): Override(datetime(2025, 3, 10, 9), title="Moved", start=datetime(2025, 3, 11, 9),
+                                           end=datetime(2025, 3, 11, 10)),
+        datetime(2025, 3, 17, 9): Override(datetime(2025, 3, 17, 9), kind=OverrideKind.CANCELLED),
+        datetime(2025, 3, 24, 9): Override(datetime(2025, 3, 24, 9), title="Other",
+                                           properties=("ORGANIZER:mailto:someone.else@example.com",)),
+    }
+    creator = Attendee("alice@example.com", InviteStatus.ACCEPTED, InviteRole.USER, name="alice@example.com")
+    data = export_event(ev, (), creator, now=NOW)
+    comps = data.decode().replace("\r\n ", "").split("BEGIN:VEVENT")[1:]
+    assert len(comps) == 4
+    for comp in comps:
+        organizers = [line for line in comp.split("\r\n") if line.startswith("ORGANIZER")]
+        assert organizers[0] == kept, comp
+    assert data.count(b"CN=alice@example.com") == 0 and b"someone.else" not in data
+
+    plain = weekly()
+    plain.overrides = dict(list(ev.overrides.items())[:2])
+    data = export_event(plain, (), "mailto:bob@example.org", now=NOW)
+    assert [str(c["ORGANIZER"]) for c in vevents(data)] == ["mailto:bob@example.org"] * 3

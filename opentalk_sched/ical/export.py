@@ -31,7 +31,9 @@ for a floating one) at the same instant the engine reads. Overrides whose
 RECURRENCE-ID is not an occurrence of the series are invisible in the engine and are
 not written. Generated properties win over kept ones of the same name (URL and LOCATION
 when a room URL is written; ATTENDEE on the master when attendees are given), except
-ORGANIZER: one kept from import names the real organizer and is written instead of ours.
+ORGANIZER: one kept from import names the real organizer and is written instead of ours,
+on the master and on every override alike (an override's own differing ORGANIZER is
+not written: RFC 6638 §3.2.4.1 wants one ORGANIZER in all components of a series).
 
 Time-independent events have no dates and cannot be written: :func:`export_event`
 raises, :func:`export_calendar` lists them in :attr:`ExportResult.skipped`.
@@ -342,7 +344,7 @@ class SeriesWriter:
         self.attendees = tuple(attendees)
         self.organizer = organizer_property(organizer)
         # an ORGANIZER kept from import names the real organizer: it wins over ours
-        self._kept_organizer = any(line[:10].upper() in ("ORGANIZER;", "ORGANIZER:") for line in event.properties)
+        self._kept_organizer = _kept_organizer(event.properties)
         self.room_url = _room_url(event.room, room_url)
         self.now = (now or datetime.now(UTC)).astimezone(UTC)
         self.tz = t.tz
@@ -528,10 +530,20 @@ class SeriesWriter:
             comp.add("LAST-MODIFIED", _utc(e.updated_at))
         comp.add("SEQUENCE", sequence)
 
+    def organizer_for(self, keep: bool = True):
+        """The ORGANIZER of every component written with (``keep``) or without the kept
+        properties: the one kept from import when there is one (it names the real
+        organizer), else ours; ``None`` when neither is known. The master and its
+        overrides carry the same one (RFC 6638 §3.2.4.1 wants it equal in all components)."""
+        if keep and self._kept_organizer is not None:
+            return self._kept_organizer
+        return self.organizer
+
     def _people(self, comp, kept: list, method: str | None, attendees: Sequence[Attendee] | None = None,
-                kept_organizer: bool = False) -> None:
-        if self.organizer is not None and not kept_organizer:
-            comp.add("ORGANIZER", self.organizer, encode=False)
+                keep: bool = True, master: bool = False) -> None:
+        organizer = self.organizer_for(keep)
+        if organizer is not None and not (master and organizer is self._kept_organizer):
+            comp.add("ORGANIZER", organizer, encode=False)  # (the master's kept line stays in its place)
         if any(n == "ATTENDEE" for n, _ in kept) and attendees is None:
             return  # the override's own ATTENDEE lines (per-instance answers) are kept
         for att in self.attendees if attendees is None else attendees:
@@ -546,8 +558,8 @@ class SeriesWriter:
 
     def _skip(self, master: bool) -> set[str]:
         skip = set(_GENERATED)
-        if self.organizer is not None and not (master and self._kept_organizer):
-            skip.add("ORGANIZER")
+        if self.organizer_for(keep=True) is not None and not (master and self._kept_organizer is not None):
+            skip.add("ORGANIZER")  # written by _people, the same on the master and every override
         if self.room_url:
             skip |= {"URL", "LOCATION"}
         if master and self.attendees:
@@ -574,7 +586,7 @@ class SeriesWriter:
                 add_line(comp, line)
         if status or method == "REQUEST":
             comp.add("STATUS", status or "CONFIRMED")
-        self._people(comp, [], method, kept_organizer=keep and self._kept_organizer)
+        self._people(comp, [], method, keep=keep, master=True)
         self._room(comp)
         if keep:
             add_kept(comp, kept_content(e.properties), self._skip(master=True) | ({"STATUS"} if status or method else set()))
@@ -617,13 +629,22 @@ class SeriesWriter:
         if status or method == "REQUEST":
             comp.add("STATUS", status or "CONFIRMED")
         kept = kept_content(ov.properties) if ov is not None and keep else []
-        self._people(comp, kept, method, attendees)
+        self._people(comp, kept, method, attendees, keep=keep)
         self._room(comp)
         skip = self._skip(master=False) | ({"STATUS"} if status or method else set())
         if attendees is not None:
             skip.add("ATTENDEE")
         add_kept(comp, kept, skip)
         return comp
+
+
+def _kept_organizer(lines: Sequence[str]):
+    """The first ORGANIZER among kept content lines, as a property to write; ``None``."""
+    found = [line for line in lines if str(line)[:10].upper() in ("ORGANIZER;", "ORGANIZER:")]
+    for name, value in kept_content(found[:1]):
+        if name == "ORGANIZER":
+            return value
+    return None
 
 
 def _utc(dt: datetime) -> datetime:
