@@ -122,6 +122,8 @@ def test_post_rule_violations_are_422_with_field_entries(api):
         (["FREQ=SOMETIMES"], "invalid_recurrence_pattern"),
         (["FREQ=DAILY;UNTIL=20250401T000000"], "invalid_recurrence_pattern"),
         (["RRULE:FREQ=DAILY;COUNT=2;" + "X" * 1100], "invalid_recurrence_pattern"),
+        ([""], "invalid_recurrence_pattern"),  # an empty line is not "no recurrence" ([] is)
+        (["FREQ=DAILY", ""], "invalid_recurrence_pattern"),
     ]
     cases += [({**timed, "recurrence_pattern": p}, [("recurrence_pattern", code)]) for p, code in patterns]
     for body, entries in cases:
@@ -293,6 +295,11 @@ def test_patch_rule_violation_is_422(api):
     err = error_of(r, 422, "validation_failed")
     assert err["validation_errors"][0]["field"] == "recurrence_pattern"
     assert err["validation_errors"][0]["code"] == "unsupported_frequency"
+    r = api.call("PATCH", f"/v1/events/{ev['id']}", json={"recurrence_pattern": [""]})
+    err = error_of(r, 422, "validation_failed")
+    assert err["validation_errors"] == [{"field": "recurrence_pattern", "code": "invalid_recurrence_pattern",
+                                         "message": "a recurrence line is empty (send [] for no recurrence)"}]
+    assert api.call("GET", f"/v1/events/{ev['id']}").json()["type"] == "recurring"
 
 
 # -- DELETE -------------------------------------------------------------------------------------

@@ -74,6 +74,8 @@ def test_create_recurring_all_day_and_time_independent(world):  # noqa: F811
     (timed(recurrence_pattern=("EXDATE:20250317T080000Z",)), [("recurrence_pattern", "invalid_recurrence_pattern")]),
     (timed(recurrence_pattern=("FREQ=DAILY;COUNT=100001",)), [("recurrence_pattern", "invalid_recurrence_pattern")]),
     (timed(recurrence_pattern=("LOCATION:here",)), [("recurrence_pattern", "invalid_recurrence_pattern")]),
+    (timed(recurrence_pattern=("",)), [("recurrence_pattern", "invalid_recurrence_pattern")]),  # not "no rule"
+    (timed(recurrence_pattern=("FREQ=DAILY", "  ")), [("recurrence_pattern", "invalid_recurrence_pattern")]),
     (CreateEvent("x", is_all_day=True, starts_at=at(2025, 3, 10, 0, tz="UTC"), ends_at=at(2025, 3, 11, 0, tz="UTC"),
                  recurrence_pattern=("FREQ=HOURLY",)), [("recurrence_pattern", "invalid_recurrence_pattern")]),
     (CreateEvent("x"), [("is_all_day", "required"), ("starts_at", "required"), ("ends_at", "required")]),
@@ -204,6 +206,7 @@ def test_only_ends_at_keeps_the_start(world):  # noqa: F811
     (PatchEvent(recurrence_pattern=("a", "b", "c", "d", "e")), [("recurrence_pattern", "too_many_lines")]),
     (PatchEvent(recurrence_pattern=("DTEND:20250101T000000Z",)), [("recurrence_pattern", "dtstart_not_allowed")]),
     (PatchEvent(recurrence_pattern=("FREQ=WEEKLY;BYDAY=XX",)), [("recurrence_pattern", "invalid_recurrence_pattern")]),
+    (PatchEvent(recurrence_pattern=("",)), [("recurrence_pattern", "invalid_recurrence_pattern")]),
     (PatchEvent(is_all_day=True, starts_at=at(2025, 3, 10, 8)), [("starts_at", "not_midnight")]),
     (PatchEvent(starts_at=at(2025, 3, 10, 10), ends_at=at(2025, 3, 10, 9)), [("ends_at", "ends_before_start")]),
 ])

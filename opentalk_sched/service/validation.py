@@ -15,8 +15,8 @@ field                       code                              rule
 ``starts_at``/``ends_at``   ``out_of_range``                  years 1000-8999
 ``timezone``                ``unknown_timezone``              an IANA (or Windows) name
 ``recurrence_pattern``      ``too_many_lines``                at most 4 lines
-``recurrence_pattern``      ``invalid_recurrence_pattern``    a readable RRULE / RDATE /
-                                                              EXRULE / EXDATE line of at
+``recurrence_pattern``      ``invalid_recurrence_pattern``    a readable, non-empty RRULE /
+                                                              RDATE / EXRULE / EXDATE line of at
                                                               most 1024 characters, UNTIL
                                                               in UTC, COUNT at most
                                                               100000, at least one RRULE
@@ -125,7 +125,8 @@ def _pattern_error(err: SchedError) -> tuple[str, str]:
 def recurrence_pattern(errors: Errors, lines: Iterable[str], *, all_day: bool) -> RecurrenceSet | None:
     """Client-sent ``recurrence_pattern`` lines → :class:`RecurrenceSet`, or ``None`` for
     an empty list (no recurrence). Rules: see the module table. A line without a name
-    is an RRULE. UNTIL must be UTC (``...Z``); on an all-day series a DATE is accepted."""
+    is an RRULE; an empty (or blank) line is ``invalid_recurrence_pattern``. UNTIL must
+    be UTC (``...Z``); on an all-day series a DATE is accepted."""
     lines = [ln for ln in (lines or ()) if ln is not None]
     field = "recurrence_pattern"
     if len(lines) > MAX_PATTERN_LINES:
@@ -138,15 +139,17 @@ def recurrence_pattern(errors: Errors, lines: Iterable[str], *, all_day: bool) -
         if len(line) > MAX_LINE_LENGTH:
             errors.add(field, "invalid_recurrence_pattern", f"a recurrence line has more than {MAX_LINE_LENGTH} characters")
             return None
-        if line.strip():
-            name = split_content_line(line.strip())[0]
-            if name in ("DTSTART", "DTEND", "DURATION"):
-                errors.add(field, "dtstart_not_allowed", f"{name} is not allowed in recurrence_pattern")
-                return None
-            if name not in PATTERN_PROPERTIES:
-                errors.add(field, "invalid_recurrence_pattern", f"{name} is not a recurrence property")
-                return None
-    if not any(ln.strip() for ln in lines):
+        if not line.strip():  # [""] is not "no recurrence": that is []
+            errors.add(field, "invalid_recurrence_pattern", "a recurrence line is empty (send [] for no recurrence)")
+            return None
+        name = split_content_line(line.strip())[0]
+        if name in ("DTSTART", "DTEND", "DURATION"):
+            errors.add(field, "dtstart_not_allowed", f"{name} is not allowed in recurrence_pattern")
+            return None
+        if name not in PATTERN_PROPERTIES:
+            errors.add(field, "invalid_recurrence_pattern", f"{name} is not a recurrence property")
+            return None
+    if not lines:
         return None
     try:
         rs = RecurrenceSet.from_lines(lines)
