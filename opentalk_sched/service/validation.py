@@ -13,7 +13,9 @@ field                       code                              rule
 ``ends_at``                 ``ends_before_start``             end >= start
 ``starts_at``/``ends_at``   ``not_midnight``                  all-day values: 00:00 UTC
 ``starts_at``/``ends_at``   ``out_of_range``                  years 1000-8999
-``timezone``                ``unknown_timezone``              an IANA (or Windows) name
+``timezone``                ``unknown_timezone``              an IANA (or Windows) name;
+                                                              in a PATCH also the event's
+                                                              own zone by its shown name
 ``recurrence_pattern``      ``too_many_lines``                at most 4 lines
 ``recurrence_pattern``      ``invalid_recurrence_pattern``    a readable, non-empty RRULE /
                                                               RDATE / EXRULE / EXDATE line of at
