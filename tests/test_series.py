@@ -446,6 +446,14 @@ def test_minutely_rule_twenty_years_after_dtstart_in_a_zone():
                           "2025-06-02T09:30:00+02:00", "2025-06-02T10:15:00+02:00"]
 
 
+def test_after_an_endless_rule_that_never_matches_again_is_none():
+    # regression: the forward scan computed key + step past year 9999 (OverflowError)
+    s = series(datetime(2025, 3, 10, 9), datetime(2025, 3, 10, 10), UTC, "RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30")
+    assert s.after(utc(2025, 3, 11)) is None
+    assert iso(s) == ["2025-03-10T09:00:00+00:00"]
+    assert s.before(utc(9000, 1, 1)).instance_id == "20250310T090000Z"
+
+
 # -- typed errors -------------------------------------------------------------------------
 
 

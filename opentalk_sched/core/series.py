@@ -626,10 +626,10 @@ class Series:
         emitted: set = set()
         while True:
             if forward:
+                if key > _MAX_WALL - step:  # (before key + step can overflow)
+                    return
                 lo, hi = key, key + step
                 if last is not None and lo > last + _DAY:
-                    return
-                if lo > _MAX_WALL - step:
                     return
                 batch = [i for i in self._overlapping_keys(lo, hi, include_cancelled) if i.start_key >= lo]
             else:
