@@ -100,8 +100,6 @@ def test_post_single_all_day_and_time_independent_events(api):
 def test_post_rule_violations_are_422_with_field_entries(api):
     cases = [
         ({"title": "x" * 256, "is_time_independent": True}, [("title", "invalid_length")]),
-        ({"title": "t", "is_time_independent": False}, [
-            ("is_all_day", "required"), ("starts_at", "required"), ("ends_at", "required")]),
         ({"title": "t", "is_time_independent": False, "is_all_day": False,
           "starts_at": berlin("2025-03-10T09:00:00Z"), "ends_at": berlin("2025-03-10T08:00:00Z")},
          [("ends_at", "ends_before_start")]),
@@ -132,6 +130,37 @@ def test_post_rule_violations_are_422_with_field_entries(api):
         assert [(e["field"], e["code"]) for e in err["validation_errors"]] == entries, body
         assert all(e["message"] for e in err["validation_errors"])
     assert api.call("GET", "/v1/events").json() == []
+
+
+def test_missing_dates_of_a_timed_event_are_400_invalid_json_naming_the_fields(api):
+    """SPEC §2: missing required fields are 400 invalid_json (they were 422 ``required``).
+    A timed event needs is_all_day, starts_at and ends_at, on POST and when a PATCH makes
+    a time-independent event timed."""
+    dates = {"is_all_day": False, "starts_at": berlin("2025-03-10T08:00:00Z"), "ends_at": berlin("2025-03-10T09:00:00Z")}
+    for body, missing in (
+        ({"title": "t", "is_time_independent": False}, ["is_all_day", "starts_at", "ends_at"]),
+        ({"title": "t"}, ["is_all_day", "starts_at", "ends_at"]),  # timed is the default
+        ({"title": "t", "is_all_day": False, "starts_at": dates["starts_at"]}, ["ends_at"]),
+        ({"title": "t", "starts_at": dates["starts_at"], "ends_at": dates["ends_at"]}, ["is_all_day"]),
+        ({"title": "t", **dates, "starts_at": None}, ["starts_at"]),  # null on POST = not given
+        ({"title": "x" * 300, "is_all_day": True}, ["starts_at", "ends_at"]),  # before any rule
+    ):
+        err = error_of(api.call("POST", "/v1/events", json=body), 400, "invalid_json")
+        assert [part.split(":")[0] for part in err["message"].split("; ")] == missing, err
+        assert f"{missing[0]}: {missing[0]} is required for an event with dates" in err["message"]
+    assert api.call("GET", "/v1/events").json() == []
+
+    ti = api.create(title="Someday", is_time_independent=True)
+    url = f"/v1/events/{ti['id']}"
+    err = error_of(api.call("PATCH", url, json={"is_time_independent": False}), 400, "invalid_json")
+    assert err["message"] == ("starts_at: starts_at is required for an event with dates; "
+                              "ends_at: ends_at is required for an event with dates")  # is_all_day: false
+    err = error_of(api.call("PATCH", url, json={"is_time_independent": False, "is_all_day": False,
+                                                "starts_at": dates["starts_at"]}), 400, "invalid_json")
+    assert err["message"] == "ends_at: ends_at is required for an event with dates"
+    assert api.call("GET", url).json() == ti
+    r = api.call("PATCH", url, json={"is_time_independent": False, **dates})
+    assert r.status_code == 200 and r.json()["starts_at"] == dates["starts_at"]
 
 
 # -- GET one ------------------------------------------------------------------------------------

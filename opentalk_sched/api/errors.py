@@ -8,6 +8,7 @@ them, and FastAPI's own failures, to the status codes of SPEC §2:
 status      code                      when
 ==========  ========================  ================================================
 400         ``invalid_json``          body is not JSON, has wrong types, misses fields
+                                      (also the service's ``required`` entries)
 400         ``bad_request``           bad query parameters (cursor, range, time format)
 401         ``unauthorized``          no / invalid bearer token (``WWW-Authenticate``)
 403         ``forbidden``             the caller sees the event but may not change it
@@ -170,10 +171,19 @@ def _wire_field(field: str | None) -> str:
     return _WIRE_FIELDS.get(field, field)
 
 
+#: service validation codes that SPEC §2 puts under 400 ``invalid_json``: a field the
+#: body needs is missing (``is_all_day``/``starts_at``/``ends_at`` of a timed event; the
+#: schema cannot say it, as they are needed only when ``is_time_independent`` is false)
+_INVALID_JSON_CODES = frozenset({"required"})
+
+
 def sched_error_response(err: SchedError) -> Response:
     status = status_for(err)
     if status == 422:
         entries = _field_entries(err)
+        missing = [e for e in entries if e["code"] in _INVALID_JSON_CODES]
+        if missing:  # a body that misses fields is malformed before any rule is checked
+            return error_response(400, "invalid_json", "; ".join(f"{e['field']}: {e['message']}" for e in missing))
         code = "validation_failed"
         return error_response(422, code, err.message, entries)
     code = {404: "not_found", 403: "forbidden", 412: "precondition_failed", 401: "unauthorized"}.get(

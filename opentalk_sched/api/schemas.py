@@ -264,7 +264,7 @@ class RoomEvent(_Out):
 
 class PostEventBody(_Body):
     """``POST /v1/events``. A timed event needs ``is_all_day``, ``starts_at``, ``ends_at``
-    (422 when missing); all-day values are midnight in their zone. ``recurrence_pattern``:
+    (400 ``invalid_json`` naming the missing ones); all-day values are midnight in their zone. ``recurrence_pattern``:
     at most 4 RRULE/RDATE/EXRULE/EXDATE lines (SPEC §2). ``password``, ``is_all_day``,
     ``starts_at`` and ``ends_at`` may be ``null``, meaning not given (as the reference's
     optional fields); ``null`` anywhere else is a wrong type."""
