@@ -454,6 +454,23 @@ def test_after_an_endless_rule_that_never_matches_again_is_none():
     assert s.before(utc(9000, 1, 1)).instance_id == "20250310T090000Z"
 
 
+@pytest.mark.parametrize("start, end, tz", [
+    (datetime(2025, 3, 10, 9), datetime(2025, 3, 10, 10), BERLIN),
+    (datetime(2025, 3, 10, 9), datetime(2025, 3, 10, 10), None),
+    (date(2025, 3, 10), date(2025, 3, 11), None),
+])
+@pytest.mark.parametrize("lo, hi", [
+    (date.min, date.max), (datetime.min, datetime.max), (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)),
+])
+def test_queries_with_the_widest_bounds(start, end, tz, lo, hi):
+    # regression: OverflowError (floating bounds were not clamped; the UTC offset of
+    # 9999-12-31 was compared with that of a day after it)
+    s = series(start, end, tz, "RRULE:FREQ=DAILY;COUNT=3")
+    assert len(s.overlapping(lo, hi)) == 3
+    assert s.after(lo).recurrence_id == start
+    assert s.before(hi).recurrence_id == start + timedelta(days=2)
+
+
 # -- typed errors -------------------------------------------------------------------------
 
 

@@ -503,6 +503,8 @@ class Series:
         per-zone cache of key → wall conversions shared by a timeline query."""
         pad = self._max_len + self._max_shift + _DAY
         if self.floating:
+            lo_key = max(lo_key, _MIN_WALL + pad)
+            hi_key = min(hi_key, _MAX_WALL - pad)
             lo, hi = lo_key - pad, hi_key + self._max_shift + _DAY
         else:
             lo_key = max(lo_key, _MIN_WALL + pad)

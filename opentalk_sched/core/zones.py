@@ -89,9 +89,14 @@ _UNSEEN = object()
 _DAY_OFFSETS: dict[tzinfo, dict[int, timedelta | None]] = {}
 
 
+_LAST_DAY = date.max.toordinal()
+
+
 def _day_offset(ordinal: int, tz: tzinfo) -> timedelta | None:
     day = datetime.fromordinal(ordinal)
     a = tz.utcoffset(day.replace(tzinfo=tz))
+    if ordinal >= _LAST_DAY:  # 9999-12-31 has no next day to compare with
+        return a
     b = tz.utcoffset((day + _DAY1).replace(tzinfo=tz))
     return a if a == b else None
 
