@@ -57,6 +57,42 @@ def test_invalid_json_on_every_body_route(api):
     error_of(r, 400, "invalid_json")
 
 
+def test_a_body_that_is_not_a_json_object_says_so(api):
+    """The framework's "body: Input should be a valid dictionary or object to extract
+    fields from" (for a JSON body sent as text/plain, an array, null …) did not say what
+    was wrong; the message now says the body must be a JSON object."""
+    ev = api.weekly()
+    api.invite(ev["id"], "bob")
+    eid = ev["id"]
+    routes = [
+        ("POST", "/v1/events", "alice"), ("PATCH", f"/v1/events/{eid}", "alice"),
+        ("PATCH", f"/v1/events/{eid}/instances/20250310T080000Z", "alice"),
+        ("POST", f"/v1/events/{eid}/invites", "alice"), ("PATCH", f"/v1/events/{eid}/invites/email", "alice"),
+        ("DELETE", f"/v1/events/{eid}/invites/email", "alice"),
+        ("PATCH", f"/v1/events/{eid}/invites/{api.ids['bob']}", "alice"), ("PATCH", f"/v1/events/{eid}/invite", "bob"),
+    ]
+    cases = [
+        (b'{"title": "x"}', {"Content-Type": "text/plain"},
+         "the body must be a JSON object sent with Content-Type: application/json (got text/plain)"),
+        (b'{"title": "x"}', {"Content-Type": "application/x-www-form-urlencoded"},
+         "the body must be a JSON object sent with Content-Type: application/json "
+         "(got application/x-www-form-urlencoded)"),
+        (b"[]", {"Content-Type": "application/json"}, "the body must be a JSON object, not an array"),
+        (b'"x"', {"Content-Type": "application/json; charset=utf-8"}, "the body must be a JSON object, not a string"),
+        (b"12", {"Content-Type": "application/merge-patch+json"}, "the body must be a JSON object, not a number"),
+    ]
+    for method, url, who in routes:
+        for content, headers, message in cases:
+            r = api.call(method, url, who, content=content, headers=headers)
+            assert error_of(r, 400, "invalid_json")["message"] == message, (method, url, content)
+    for method, url, who in routes[:-1]:  # accepting has an optional body: no body, or null, is fine there
+        r = api.call(method, url, who, content=b"", headers={"Content-Type": "application/json"})
+        assert error_of(r, 400, "invalid_json")["message"] == "the body must be a JSON object; none was sent"
+        r = api.call(method, url, who, content=b"null", headers={"Content-Type": "application/json"})
+        assert error_of(r, 400, "invalid_json")["message"] == "the body must be a JSON object, not null"
+    assert api.call("GET", f"/v1/events/{eid}").headers["etag"] == '"1"'  # nothing changed (one invite)
+
+
 def test_missing_and_invalid_tokens_are_401_with_www_authenticate(api):
     headers_list = [
         {}, {"Authorization": ""}, {"Authorization": "Basic YWxpY2U6cHc="}, {"Authorization": "Bearer"},

@@ -196,10 +196,44 @@ def sched_error_response(err: SchedError) -> Response:
 # -- FastAPI's own failures ----------------------------------------------------------------
 
 
-def _request_validation_response(exc: RequestValidationError) -> Response:
+#: pydantic's error types for "the body is not an object" (a model fed a list, a string, bytes)
+_NOT_AN_OBJECT = frozenset({"model_attributes_type", "model_type", "dict_type"})
+_JSON_KINDS = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "true or false"}
+
+
+def _is_json(content_type: str | None) -> bool:
+    media = (content_type or "").split(";")[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def _not_an_object(exc: RequestValidationError, errors: list[dict], content_type: str | None) -> str | None:
+    """The message for a body that is not a JSON object at all, else ``None``.
+
+    FastAPI reads the body as JSON only for a JSON ``Content-Type``; any other type hands
+    the model raw bytes, whose framework message ("Input should be a valid dictionary or
+    object to extract fields from") does not say what is wrong."""
+    whole = [e for e in errors if tuple(e.get("loc", ())) == ("body",)]
+    if not whole:
+        return None
+    if any(e.get("type") == "missing" for e in whole):
+        return "the body must be a JSON object; none was sent"
+    if not any(e.get("type") in _NOT_AN_OBJECT for e in whole):
+        return None
+    body = getattr(exc, "body", None)
+    if isinstance(body, (bytes, bytearray)) or not _is_json(content_type):
+        sent = (content_type or "").split(";")[0].strip()[:80] or "no Content-Type"
+        return f"the body must be a JSON object sent with Content-Type: application/json (got {sent})"
+    kind = "null" if body is None else _JSON_KINDS.get(type(body), type(body).__name__)
+    return f"the body must be a JSON object, not {kind}"
+
+
+def _request_validation_response(exc: RequestValidationError, content_type: str | None = None) -> Response:
     errors = list(exc.errors())
     where = {str(e.get("loc", ("body",))[0]) for e in errors}
     if "body" in where:
+        message = _not_an_object(exc, errors, content_type)
+        if message is not None:
+            return error_response(400, "invalid_json", message)
         return error_response(400, "invalid_json", _summarise(e for e in errors if e["loc"][0] == "body"))
     if "path" in where:
         return error_response(404, "not_found", "resource not found")
@@ -242,8 +276,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return sched_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> Response:
-        return _request_validation_response(exc)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        return _request_validation_response(exc, request.headers.get("content-type"))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> Response:
