@@ -160,6 +160,32 @@ def test_validation_failed_body_shape(api):
     assert "title" in body["message"]
 
 
+def test_error_bodies_are_compact_json_like_success_bodies(api):
+    """Error bodies were spaced JSON (``{"code": "not_found", ...}``) while answers are
+    compact; both are compact UTF-8 now, whoever makes the error (service, adapter,
+    framework, middleware, auth)."""
+    ev = api.weekly()
+    ok = api.call("GET", f"/v1/events/{ev['id']}")
+    assert b'": ' not in ok.content and b'", "' not in ok.content  # the success side, for comparison
+    r = api.call("GET", "/v1/events/00000000-0000-4000-8000-000000000000")
+    assert r.content == b'{"code":"not_found","message":"event not found"}'
+    r = api.call("PATCH", f"/v1/events/{ev['id']}", json={"title": "x" * 256, "recurrence_pattern": ["FREQ=MINUTELY"]})
+    assert r.status_code == 422 and r.content == json.dumps(r.json(), separators=(",", ":")).encode()
+    assert r.content.startswith(b'{"code":"validation_failed","message":"title: ')
+    assert b'"validation_errors":[{"field":"title","code":"invalid_length",' in r.content
+    r = api.call("PATCH", f"/v1/events/{ev['id']}", json={"is_all_day": "yes"})
+    assert r.content == b'{"code":"invalid_json","message":"is_all_day: Input should be a valid boolean"}'
+    r = api.call("PATCH", f"/v1/events/{ev['id']}", json={"title": "Ä"}, headers={"If-Match": '"9"'})
+    assert r.status_code == 412 and b'": ' not in r.content
+    r = api.client.get("/v1/events")
+    assert r.status_code == 401 and b'": ' not in r.content and b'", "' not in r.content
+    r = api.call("PUT", "/v1/events")
+    assert r.status_code == 405 and r.content == b'{"code":"method_not_allowed","message":"Method Not Allowed"}'
+    big = b'{"title": "' + b"x" * (1 << 20) + b'"}'
+    r = api.call("POST", "/v1/events", content=big, headers={"Content-Type": "application/json"})
+    assert r.content == b'{"code":"payload_too_large","message":"request body is larger than 1 MiB"}'
+
+
 class _Broken:
     """A service whose every call is a bug."""
 

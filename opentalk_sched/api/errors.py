@@ -93,13 +93,14 @@ def error_response(
     validation_errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """The JSON error body of SPEC §2 (``validation_errors`` only when given)."""
+    """The JSON error body of SPEC §2 (``validation_errors`` only when given), compact
+    UTF-8 JSON like every success body (:func:`opentalk_sched.api.render.json_response`)."""
     body: dict[str, Any] = {"code": code, "message": message}
     if validation_errors:
         body["validation_errors"] = validation_errors
     return Response(
-        json.dumps(body, ensure_ascii=False).encode(), status_code=status, media_type="application/json",
-        headers=headers,
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(), status_code=status,
+        media_type="application/json", headers=headers,
     )
 
 
