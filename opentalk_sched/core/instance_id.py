@@ -54,7 +54,10 @@ def parse_instance_id(text: str) -> datetime:
     if zone == "Z":
         return dt.replace(tzinfo=UTC)
     sign = 1 if zone[0] == "+" else -1
-    offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5])) * sign
-    if abs(offset) >= timedelta(hours=24):
+    hours, minutes = int(zone[1:3]), int(zone[3:5])
+    if hours >= 24 or minutes >= 60:
         raise InvalidInstanceId(f"bad offset in instance id {text!r}", field="instance_id", value=text)
-    return (dt - offset).replace(tzinfo=UTC)
+    try:
+        return (dt - timedelta(hours=hours, minutes=minutes) * sign).replace(tzinfo=UTC)
+    except OverflowError:
+        raise InvalidInstanceId(f"instance id {text!r} is outside the calendar", field="instance_id", value=text) from None

@@ -546,8 +546,17 @@ class RuleIterator:
             p = p0 + ((p - p0) // interval) * interval
         stop_day = stop.toordinal()
         last_p = self._period_of_day(stop_day)
+        # the Gregorian calendar repeats every 400 years: a rule with no candidate in
+        # 400 years' worth of its periods (times INTERVAL) has none at all (Feb 30)
+        give_up = _CYCLE_PERIODS[self.freq] * interval
+        last_hit = p
         while p <= last_p:
-            for t in self._candidates(p):
+            candidates = self._candidates(p)
+            if candidates:
+                last_hit = p
+            elif p - last_hit > give_up:
+                return
+            for t in candidates:
                 if t <= dtstart or t < lo:
                     continue
                 if t > stop or (t == stop and not inclusive):
@@ -566,12 +575,17 @@ class RuleIterator:
         day_ok = self.day_ok if weekdays is None else None
         deltas = self._time_deltas
         make = date.fromordinal if self.is_date else datetime.fromordinal
+        give_up = _CYCLE_PERIODS[DAILY] * interval  # no matching day in 400 years: none ever
+        last_hit = o
         for o in range(o, stop.toordinal() + 1, interval):
             if weekdays is not None:
                 if (o - 1) % 7 not in weekdays:  # ordinal 1 is a Monday
                     continue
             elif day_ok is not None and not day_ok(o):
+                if o - last_hit > give_up:
+                    return
                 continue
+            last_hit = o
             base = make(o)
             for t in ((base,) if self.is_date else (base + d for d in deltas)):
                 if t <= dtstart or t < lo:
@@ -593,8 +607,12 @@ class RuleIterator:
         seconds = self.bysecond
         minute_set = frozenset(minutes) if minutes else None
         second_set = frozenset(seconds) if seconds else None
+        last_hit = day
         while day <= last_day:
+            if day_ok is not None and day - last_hit > _CYCLE_PERIODS[DAILY]:
+                return  # no matching day in 400 years: none ever
             if day_ok is None or day_ok(day):
+                last_hit = day
                 d = date.fromordinal(day)
                 base = datetime(d.year, d.month, d.day)
                 first_index = day * per_day
@@ -651,6 +669,10 @@ class RuleIterator:
         step = timedelta(seconds=(0, 0, 0, 0, 3600, 60, 1)[self.freq] * self.interval)
         earlier = RuleIterator(self.rule, self.dtstart - step, self.until)  # same phase
         return any(x == t for x in earlier.between(t, t + timedelta(seconds=1)))
+
+
+#: periods of each FREQ in one 400-year Gregorian cycle (YEARLY, MONTHLY, WEEKLY, DAILY)
+_CYCLE_PERIODS = (400, 4800, 20871, 146097)
 
 
 def _is_leap(year: int) -> bool:

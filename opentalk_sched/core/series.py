@@ -626,6 +626,10 @@ class Series:
         step = timedelta(days=32)
         first, last = self.span
         emitted: set = set()
+        # forward, an endless rule that produced nothing for a whole 400-year calendar
+        # cycle (times its INTERVAL) produces nothing ever: stop instead of walking to 9999
+        give_up = timedelta(days=146097 * max((it.interval for it in self._rules), default=1))
+        quiet_since = key
         while True:
             if forward:
                 if key > _MAX_WALL - step:  # (before key + step can overflow)
@@ -633,7 +637,11 @@ class Series:
                 lo, hi = key, key + step
                 if last is not None and lo > last + _DAY:
                     return
+                if hi - quiet_since > give_up and (last is None or lo > self._dtstart_key):
+                    return
                 batch = [i for i in self._overlapping_keys(lo, hi, include_cancelled) if i.start_key >= lo]
+                if batch:
+                    quiet_since = hi
             else:
                 lo, hi = key - step, key
                 if lo < first - _DAY or hi < _MIN_WALL + step:
