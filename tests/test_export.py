@@ -308,3 +308,41 @@ def test_overrides_carry_the_masters_organizer():
     plain.overrides = dict(list(ev.overrides.items())[:2])
     data = export_event(plain, (), "mailto:bob@example.org", now=NOW)
     assert [str(c["ORGANIZER"]) for c in vevents(data)] == ["mailto:bob@example.org"] * 3
+
+
+def test_attendee_names_and_parameters_come_from_the_lines_kept_at_import():
+    """The store keeps no names for email invitees: the master's ATTENDEE lines kept from
+    import are the templates of the lines written. CN and other parameters stay, PARTSTAT
+    and ROLE follow the attendees given; lines of people no longer invited are not written."""
+    kept = (
+        "ATTENDEE;CUTYPE=INDIVIDUAL;CN=Bob Example;X-NUM-GUESTS=0;PARTSTAT=NEEDS-ACTION:mailto:bob@example.org",
+        "ATTENDEE;CN=Carol Example;ROLE=OPT-PARTICIPANT:mailto:Carol@Example.org",
+        "ATTENDEE;CN=Gone Person;PARTSTAT=ACCEPTED:mailto:gone@example.org",
+        "LOCATION:Room 4",
+    )
+    ev = weekly(properties=kept)
+    attendees = [  # as the store gives them: users first, email invites without a name
+        Attendee("new@example.org", InviteStatus.PENDING, InviteRole.GUEST),
+        Attendee("carol@example.org", InviteStatus.TENTATIVE, InviteRole.GUEST, user_id=uuid.uuid4(),
+                 name="carol@example.org"),
+        Attendee("bob@example.org", InviteStatus.ACCEPTED, InviteRole.MODERATOR),
+    ]
+    data = export_event(ev, attendees, "mailto:alice@example.org", now=NOW)
+    master_lines = lines(data)[lines(data).index("BEGIN:VEVENT"):]
+    written = [line for line in master_lines if line.startswith("ATTENDEE")]
+    assert written == [  # in the file's order, then the new invitee
+        'ATTENDEE;CUTYPE=INDIVIDUAL;CN="Bob Example";X-NUM-GUESTS=0;PARTSTAT=ACCEPTED;ROLE=CHAIR:'
+        "mailto:bob@example.org",
+        'ATTENDEE;CN="Carol Example";ROLE=OPT-PARTICIPANT;PARTSTAT=TENTATIVE:mailto:carol@example.org',
+        "ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION:mailto:new@example.org",
+    ]
+    # they stand where the kept lines stood (before LOCATION), so a re-import keeps the order
+    assert master_lines.index(written[-1]) < master_lines.index("LOCATION:Room 4")
+    assert b"gone@example.org" not in data
+    # a real name given for an attendee beats the kept one; without kept lines nothing changes
+    renamed = export_event(ev, [Attendee("bob@example.org", InviteStatus.ACCEPTED, InviteRole.GUEST, name="Robert")],
+                           now=NOW)
+    assert "CN=Robert" in renamed.decode() and b"Bob Example" not in renamed
+    (plain,) = vevents(export_event(weekly(), [Attendee("bob@example.org", InviteStatus.ACCEPTED, InviteRole.GUEST)],
+                                    now=NOW))
+    assert dict(plain["ATTENDEE"].params) == {"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "ACCEPTED"}

@@ -495,3 +495,68 @@ END:VCALENDAR\r
         datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 3, 10, tzinfo=UTC), include_cancelled=True)}
     assert got == {"20250303T080000Z": "ok", "20250305T080000Z": "cancelled", "20250307T080000Z": "ok",
                    "20250308T080000Z": "ok"}
+
+
+# -- through the store: what the store does not keep comes back from the kept lines ----------------
+
+
+def _master_attendees(data: bytes) -> dict[tuple[str, str], dict]:
+    """``{(UID, address): parameters}`` of every master VEVENT's ATTENDEE lines."""
+    out = {}
+    for comp in icalendar.Calendar.from_ical(data).walk("VEVENT"):
+        if comp.get("RECURRENCE-ID") is not None:
+            continue
+        found = comp.get("ATTENDEE")
+        for att in found if isinstance(found, list) else ([found] if found is not None else []):
+            out[(str(comp["UID"]), str(att).lower().removeprefix("mailto:"))] = dict(att.params)
+    return out
+
+
+def _store_round_trip(examples_dir, importer: str) -> tuple[bytes, dict]:
+    """Import every example as ``importer`` into a fresh store, export their feed: the
+    exported bytes and the examples' master ATTENDEE parameters."""
+    from opentalk_sched.service import Service
+    from opentalk_sched.store import SqliteStore
+
+    store = SqliteStore(":memory:")
+    try:
+        svc = Service(store)
+        me = svc.create_user(importer)
+        originals = {}
+        for path in sorted(examples_dir.glob("*.ics")):
+            svc.import_series(me.id, read_calendar(path.read_bytes()).items)
+            originals.update(_master_attendees(path.read_bytes()))
+        feed = svc.calendar_feed(me.id)
+    finally:
+        store.close()
+    return export_calendar(feed.items, now=feed.stamp).data, originals
+
+
+def test_attendee_names_survive_the_store(examples_dir):
+    """Email invites keep no name in the store: after import → store → export every
+    attendee of the examples (the importer's own lines aside) has its CN and parameters
+    again, with the stored answers."""
+    data, originals = _store_round_trip(examples_dir, "alice@example.com")
+    others = {k: v for k, v in originals.items() if k[1] != "alice@example.com"}
+    assert len(others) == 4 and {p["CN"] for p in others.values()} == {
+        "Bob Example", "Carol Example", "Dan Example", "frank@example.org"}
+    written = _master_attendees(data)
+    assert {k: written.get(k) for k in others} == others
+
+
+def test_kept_attendee_lines_hold_the_person_not_the_answer(examples_dir):
+    """The master's ATTENDEE lines are kept without PARTSTAT / RSVP: a file whose only
+    change is an answer gives the same event properties (the store's import sees no
+    content change), while the answer itself reaches the attendee."""
+    data = (examples_dir / "team.ics").read_bytes()
+    changed = data.replace(b"PARTSTAT=TENTATIVE:mailto:carol", b"PARTSTAT=DECLINED;RSVP=TRUE:mailto:carol")
+    assert changed != data
+    (first, *_), (second, *_) = read_calendar(data).items, read_calendar(changed).items
+    assert first.event.properties == second.event.properties
+    kept = [p for p in first.event.properties if p.startswith("ATTENDEE")]
+    assert kept == [
+        'ATTENDEE;CN="Bob Example";ROLE=REQ-PARTICIPANT:mailto:bob@example.com',
+        'ATTENDEE;CN="Carol Example";ROLE=CHAIR:mailto:carol@example.com',
+        'ATTENDEE;CN="Dan Example";ROLE=REQ-PARTICIPANT:mailto:dan@example.com',
+    ]
+    assert {a.email: a.status.value for a in second.attendees}["carol@example.com"] == "declined"

@@ -12,8 +12,11 @@ One series is written as (SPEC §3):
   (= ``revision``), SUMMARY, DESCRIPTION, DTSTART and DTEND (or DURATION when the
   duration is nominal, RFC 5545 §3.3.6) with a TZID, floating, or ``VALUE=DATE``; the
   recurrence lines of :meth:`RecurrenceSet.to_lines` plus an EXDATE for every
-  cancelled override (SPEC §3); ORGANIZER; one ATTENDEE per invitee with PARTSTAT and ROLE; URL and
-  LOCATION of the room when ``room_url`` is given; the extra properties kept from import;
+  cancelled override (SPEC §3); ORGANIZER; one ATTENDEE per invitee with PARTSTAT and ROLE
+  (and CN when a name is known), written on the invitee's ATTENDEE line kept from import
+  when there is one, so CN and other parameters the store does not keep come back
+  (:func:`attendee_property` ``template``); URL and LOCATION of the room when
+  ``room_url`` is given; the extra properties kept from import;
 * one VEVENT with RECURRENCE-ID (in the master's form, with ``RANGE=THISANDFUTURE``
   where the override has it) per modified override, carrying the instance as the engine
   shows it (its start, end, title, description), the override's kept properties and
@@ -224,19 +227,52 @@ def organizer_property(organizer: Any) -> vCalAddress | None:
     return prop
 
 
-def attendee_property(att: Attendee, *, status: InviteStatus | None = None, rsvp: bool = False) -> vCalAddress | None:
-    """ATTENDEE with CN, ROLE (``InviteRole.ical_role``) and PARTSTAT (``InviteStatus.partstat``)."""
+def attendee_property(att: Attendee, *, status: InviteStatus | None = None, rsvp: bool = False,
+                      template: Any = None) -> vCalAddress | None:
+    """ATTENDEE with CN (the name, when one is known), ROLE (``InviteRole.ical_role``) and
+    PARTSTAT (``InviteStatus.partstat``); ``None`` for an attendee without address.
+
+    ``template``: the attendee's ATTENDEE line kept from import (a property with
+    ``params``). Its parameters are kept in their order (CN, CUTYPE, X-NUM-GUESTS, ...)
+    and brought up to date: PARTSTAT is ``att``'s, ROLE follows ``att`` where it matters
+    (CHAIR for a moderator; a kept ROLE, e.g. OPT-PARTICIPANT, stays otherwise, a
+    missing one means REQ-PARTICIPANT), and CN is ``att.name`` unless that is only the
+    address, then the template's.
+    """
     addr = cal_address(att.email, att.user_id)
     if addr is None:
         return None
     prop = vCalAddress(addr)
-    if att.name:
-        prop.params["CN"] = att.name
-    prop.params["ROLE"] = att.role.ical_role
-    prop.params["PARTSTAT"] = (status or att.status).partstat
+    partstat = (status or att.status).partstat
+    params = getattr(template, "params", None)
+    if params is None:
+        if att.name:
+            prop.params["CN"] = att.name
+        prop.params["ROLE"] = att.role.ical_role
+        prop.params["PARTSTAT"] = partstat
+    else:
+        for key, value in params.items():
+            prop.params[str(key).upper()] = value
+        name = att.name if att.name and not _same_address(att.name, att.email) else None
+        if name or (att.name and "CN" not in prop.params):
+            prop.params["CN"] = name or att.name
+        kept_role = str(prop.params.get("ROLE", "")).upper()
+        if att.role.ical_role == "CHAIR" or kept_role == "CHAIR":
+            prop.params["ROLE"] = att.role.ical_role
+        prop.params["PARTSTAT"] = partstat
     if rsvp:
         prop.params["RSVP"] = "TRUE"
     return prop
+
+
+def address_key(value: Any) -> str:
+    """A CAL-ADDRESS or email compared as the importer does: lowercased, without ``mailto:``."""
+    text = str(value or "").strip()
+    return (text[7:] if text.lower().startswith("mailto:") else text).lower()
+
+
+def _same_address(name: str, email: str | None) -> bool:
+    return bool(email) and address_key(name) == address_key(email)
 
 
 def _room_url(room: Room | None, room_url: RoomUrl) -> str | None:
@@ -345,6 +381,9 @@ class SeriesWriter:
         self.organizer = organizer_property(organizer)
         # an ORGANIZER kept from import names the real organizer: it wins over ours
         self._kept_organizer = _kept_organizer(event.properties)
+        #: the master's ATTENDEE lines kept from import, by address: templates of the
+        #: lines written (names, parameters, order), never written as they are
+        self._kept_attendees = _kept_attendees(event.properties)
         self.room_url = _room_url(event.room, room_url)
         self.now = (now or datetime.now(UTC)).astimezone(UTC)
         self.tz = t.tz
@@ -539,17 +578,31 @@ class SeriesWriter:
             return self._kept_organizer
         return self.organizer
 
+    def attendee_properties(self, method: str | None = None, attendees: Sequence[Attendee] | None = None) -> list:
+        """The ATTENDEE properties of the series (``attendees``, default the writer's):
+        one per attendee with an address, built on the attendee's line kept from import
+        when there is one (:func:`attendee_property` ``template``); attendees with a kept
+        line first, in the file's order, then the others in the order given. ``method``
+        ``"REQUEST"`` adds RSVP=TRUE for pending ones."""
+        order = {addr: n for n, addr in enumerate(self._kept_attendees)}
+        written = []
+        for n, att in enumerate(self.attendees if attendees is None else attendees):
+            key = address_key(att.email) if att.email else None
+            prop = attendee_property(att, rsvp=method == "REQUEST" and att.status is InviteStatus.PENDING,
+                                     template=self._kept_attendees.get(key))
+            if prop is not None:
+                written.append(((0, order[key]) if key in order else (1, n), prop))
+        return [prop for _, prop in sorted(written, key=lambda p: p[0])]
+
     def _people(self, comp, kept: list, method: str | None, attendees: Sequence[Attendee] | None = None,
-                keep: bool = True, master: bool = False) -> None:
+                keep: bool = True, master: bool = False, with_attendees: bool = True) -> None:
         organizer = self.organizer_for(keep)
         if organizer is not None and not (master and organizer is self._kept_organizer):
             comp.add("ORGANIZER", organizer, encode=False)  # (the master's kept line stays in its place)
-        if any(n == "ATTENDEE" for n, _ in kept) and attendees is None:
+        if not with_attendees or (any(n == "ATTENDEE" for n, _ in kept) and attendees is None):
             return  # the override's own ATTENDEE lines (per-instance answers) are kept
-        for att in self.attendees if attendees is None else attendees:
-            prop = attendee_property(att, rsvp=method == "REQUEST" and att.status is InviteStatus.PENDING)
-            if prop is not None:
-                comp.add("ATTENDEE", prop, encode=False)
+        for prop in self.attendee_properties(method, attendees):
+            comp.add("ATTENDEE", prop, encode=False)
 
     def _room(self, comp) -> None:
         if self.room_url:
@@ -562,8 +615,8 @@ class SeriesWriter:
             skip.add("ORGANIZER")  # written by _people, the same on the master and every override
         if self.room_url:
             skip |= {"URL", "LOCATION"}
-        if master and self.attendees:
-            skip.add("ATTENDEE")
+        if master:
+            skip.add("ATTENDEE")  # the kept lines are templates (attendee_properties)
         return skip
 
     def master(self, *, method: str | None = None, with_recurrence: bool = True, status: str | None = None,
@@ -586,10 +639,20 @@ class SeriesWriter:
                 add_line(comp, line)
         if status or method == "REQUEST":
             comp.add("STATUS", status or "CONFIRMED")
-        self._people(comp, [], method, keep=keep, master=True)
+        kept = kept_content(e.properties) if keep else []
+        # the ATTENDEE lines take the place of the kept ones, so a re-import keeps the order
+        in_place = any(name == "ATTENDEE" for name, _ in kept)
+        self._people(comp, [], method, keep=keep, master=True, with_attendees=not in_place)
         self._room(comp)
-        if keep:
-            add_kept(comp, kept_content(e.properties), self._skip(master=True) | ({"STATUS"} if status or method else set()))
+        skip = self._skip(master=True) | ({"STATUS"} if status or method else set())
+        for name, value in kept:
+            if name == "ATTENDEE":
+                if in_place:
+                    for prop in self.attendee_properties(method):
+                        comp.add("ATTENDEE", prop, encode=False)
+                    in_place = False
+                continue
+            add_kept(comp, [(name, value)], skip)
         return comp
 
     def override(self, ov: Override, *, method: str | None = None, status: str | None = None,
@@ -647,6 +710,16 @@ def _kept_organizer(lines: Sequence[str]):
     return None
 
 
+def _kept_attendees(lines: Sequence[str]) -> dict[str, Any]:
+    """The ATTENDEE lines among kept content lines, ``{address_key: property}`` in order."""
+    found = [line for line in lines if str(line)[:9].upper() in ("ATTENDEE;", "ATTENDEE:")]
+    out: dict[str, Any] = {}
+    for name, value in kept_content(found):
+        if name == "ATTENDEE":
+            out.setdefault(address_key(value), value)
+    return out
+
+
 def _utc(dt: datetime) -> datetime:
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
@@ -659,5 +732,5 @@ def _sort_key(v):
 
 __all__ = [
     "export_event", "export_calendar", "ExportResult", "PRODID", "SeriesWriter", "new_calendar",
-    "to_bytes", "cal_address", "organizer_property", "attendee_property", "kept_content",
+    "to_bytes", "cal_address", "organizer_property", "attendee_property", "address_key", "kept_content",
 ]

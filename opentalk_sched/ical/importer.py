@@ -20,7 +20,10 @@ convention; this module maps components onto the model (SPEC §1, §3):
   with a VTIMEZONE in the file becomes a :class:`~opentalk_sched.core.VTimezone`.
 * DURATION with days or weeks stays nominal (RFC 5545 §3.3.6); DTEND in another zone
   is converted; a missing DTEND means one day (DATE) or zero length (DATE-TIME).
-* ATTENDEEs become :class:`~opentalk_sched.core.Attendee` values with their PARTSTAT,
+* ATTENDEEs become :class:`~opentalk_sched.core.Attendee` values with their PARTSTAT
+  and CN; the master's ATTENDEE lines are also kept as content lines, without PARTSTAT
+  and RSVP (the export writes each attendee's line from its kept one: the store keeps
+  no names of email invitees);
   ORGANIZER is kept, and LOCATION, CATEGORIES, TRANSP, VALARM and X- properties are kept
   as content lines to re-emit on export.
 
@@ -49,6 +52,10 @@ from ..core import (
 IMPORT_NAMESPACE = uuid.UUID("6f1d3b0e-5c1a-4a57-9a43-2f0c4f1f7e21")
 
 _RECURRENCE_PROPS = ("RRULE", "RDATE", "EXRULE", "EXDATE")
+#: parameters of a master's kept ATTENDEE line that are an answer, not the person: left
+#: out (the answer is the attendee's status), so a re-import that only changes answers
+#: leaves the event's properties as they are
+_ANSWER_PARAMS = ("PARTSTAT", "RSVP")
 _HANDLED = {
     "UID", "DTSTART", "DTEND", "DURATION", "SUMMARY", "DESCRIPTION", "RECURRENCE-ID",
     "SEQUENCE", "DTSTAMP", "LAST-MODIFIED", "CREATED", "STATUS", "ORGANIZER", "ATTENDEE",
@@ -284,7 +291,10 @@ def _master(uid: str, comp, zones) -> Imported:
         created_at=_stamp(comp, "CREATED") or _stamp(comp, "DTSTAMP"),
         updated_at=_stamp(comp, "LAST-MODIFIED") or _stamp(comp, "DTSTAMP"),
         revision=int(comp.get("SEQUENCE", 0) or 0),
-        properties=_extra_lines(comp, keep=("ORGANIZER",)),  # SPEC §3: ORGANIZER is kept
+        # SPEC §3: ORGANIZER is kept; so are the ATTENDEE lines, which the export writes
+        # the attendees' lines from (their CN and other parameters; the store keeps no
+        # names), without the answers, which are the attendees' (invites') own
+        properties=_extra_lines(comp, keep=("ORGANIZER", "ATTENDEE"), strip={"ATTENDEE": _ANSWER_PARAMS}),
     )
     organizer = comp.get("ORGANIZER")
     return Imported(event, _attendees(comp), str(organizer) if organizer is not None else None)
@@ -426,21 +436,28 @@ def _attendees(comp) -> tuple[Attendee, ...]:
     return tuple(out)
 
 
-def _extra_lines(comp, keep: tuple[str, ...] = ()) -> tuple[str, ...]:
+def _extra_lines(comp, keep: tuple[str, ...] = (), strip: dict[str, tuple[str, ...]] | None = None) -> tuple[str, ...]:
     """Properties and subcomponents the model has no field for, as iCalendar text;
-    ``keep``: handled properties to keep anyway (an override's own ATTENDEE / ORGANIZER)."""
+    ``keep``: handled properties to keep anyway (an override's own ATTENDEE / ORGANIZER);
+    ``strip``: parameters left out of the kept lines of a property (``{name: params}``)."""
     out = []
     for name, prop in comp.property_items(recursive=False, sorted=False):
         if name in ("BEGIN", "END") or (name in _HANDLED and name not in keep):
             continue
-        out.append(_content_line(name, prop) if not hasattr(prop, "to_ical") else _prop_line(name, prop))
+        if not hasattr(prop, "to_ical"):
+            out.append(_content_line(name, prop))
+        else:
+            out.append(_prop_line(name, prop, (strip or {}).get(name, ())))
     for sub in comp.subcomponents:
         out.append(sub.to_ical().decode().strip())
     return tuple(out)
 
 
-def _prop_line(name: str, prop) -> str:
-    line = icalendar.parser.Contentline.from_parts(name, getattr(prop, "params", {}), prop, sorted=False)
+def _prop_line(name: str, prop, strip: tuple[str, ...] = ()) -> str:
+    params = getattr(prop, "params", {})
+    if strip and params:
+        params = icalendar.Parameters({k: v for k, v in params.items() if str(k).upper() not in strip})
+    line = icalendar.parser.Contentline.from_parts(name, params, prop, sorted=False)
     return str(line)
 
 
