@@ -216,11 +216,11 @@ def _not_an_object(exc: RequestValidationError, errors: list[dict], content_type
     whole = [e for e in errors if tuple(e.get("loc", ())) == ("body",)]
     if not whole:
         return None
-    if any(e.get("type") == "missing" for e in whole):
+    body = getattr(exc, "body", None)
+    if body in (None, b"") and any(e.get("type") == "missing" for e in whole):
         return "the body must be a JSON object; none was sent"
     if not any(e.get("type") in _NOT_AN_OBJECT for e in whole):
         return None
-    body = getattr(exc, "body", None)
     if isinstance(body, (bytes, bytearray)) or not _is_json(content_type):
         sent = (content_type or "").split(";")[0].strip()[:80] or "no Content-Type"
         return f"the body must be a JSON object sent with Content-Type: application/json (got {sent})"

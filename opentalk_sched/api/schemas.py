@@ -357,7 +357,7 @@ class PostInviteBody(_Body):
     @model_validator(mode="after")
     def _names_one_invitee(self) -> "PostInviteBody":
         if self.invitee is None and self.email is None:
-            raise PydanticCustomError("missing", "give invitee (a user id) or email")
+            raise PydanticCustomError("invitee_missing", "give invitee (a user id) or email")
         if self.invitee is not None and self.email is not None:
             raise PydanticCustomError("invite_target", "give either invitee or email, not both")
         return self
