@@ -346,3 +346,42 @@ def test_attendee_names_and_parameters_come_from_the_lines_kept_at_import():
     (plain,) = vevents(export_event(weekly(), [Attendee("bob@example.org", InviteStatus.ACCEPTED, InviteRole.GUEST)],
                                     now=NOW))
     assert dict(plain["ATTENDEE"].params) == {"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "ACCEPTED"}
+
+
+def test_the_creators_own_kept_attendee_line_is_written():
+    """A user who imported a meeting they were invited to is its creator in the store,
+    never an invitee: their kept ATTENDEE line is written anyway, with the creator's
+    status (accepted), on the master and on overrides; not twice, and not in messages
+    written without the kept properties (an uninvite CANCEL)."""
+    from opentalk_sched.ical.itip import cancel, request
+
+    kept = (
+        'ORGANIZER;CN="Erin Example":mailto:erin@example.com',
+        "ATTENDEE;CN=Alice Example;CUTYPE=INDIVIDUAL:mailto:alice@example.com",
+        "ATTENDEE;CN=Bob Example:mailto:bob@example.com",
+    )
+    ev = weekly(properties=kept)
+    ev.overrides = {datetime(2025, 3, 10, 9): Override(datetime(2025, 3, 10, 9), title="Moved",
+                                                       start=datetime(2025, 3, 11, 9), end=datetime(2025, 3, 11, 10))}
+    bob = Attendee("bob@example.com", InviteStatus.DECLINED, InviteRole.GUEST)
+    creator = Attendee("alice@example.com", InviteStatus.ACCEPTED, InviteRole.USER, name="alice@example.com")
+    data = export_event(ev, [bob], creator, now=NOW)
+    comps = data.decode().replace("\r\n ", "").split("BEGIN:VEVENT")[1:]
+    for comp in comps:
+        assert [line for line in comp.split("\r\n") if line.startswith(("ORGANIZER", "ATTENDEE"))] == [
+            'ORGANIZER;CN="Erin Example":mailto:erin@example.com',
+            'ATTENDEE;CN="Alice Example";CUTYPE=INDIVIDUAL;PARTSTAT=ACCEPTED:mailto:alice@example.com',
+            'ATTENDEE;CN="Bob Example";PARTSTAT=DECLINED:mailto:bob@example.com',
+        ]
+    assert len(comps) == 2
+    # given as an attendee too (export of the file itself): one line, the attendee's answer
+    tentative = Attendee("alice@example.com", InviteStatus.TENTATIVE, InviteRole.GUEST, name="Alice Example")
+    again = export_event(ev, [tentative, bob], "mailto:erin@example.com", now=NOW).decode().replace("\r\n ", "")
+    assert again.count("mailto:alice@example.com") == 2 and "PARTSTAT=TENTATIVE:mailto:alice" in again
+    # someone else's export, or no organizer: no line for alice
+    assert b"alice" not in export_event(ev, [bob], "mailto:zoe@example.com", now=NOW)
+    assert b"alice" not in export_event(ev, [bob], now=NOW)
+    # iTIP: a REQUEST carries the kept properties (alice included); an uninvite CANCEL does not
+    assert b"mailto:alice@example.com" in request(ev, [bob], creator, now=NOW).replace(b"\r\n ", b"")
+    uninvite = lines(cancel(ev, [bob], creator, uninvited=True, now=NOW))
+    assert [line.rsplit(":", 1)[-1] for line in uninvite if line.startswith("ATTENDEE")] == ["bob@example.com"]

@@ -560,3 +560,24 @@ def test_kept_attendee_lines_hold_the_person_not_the_answer(examples_dir):
         'ATTENDEE;CN="Dan Example";ROLE=REQ-PARTICIPANT:mailto:dan@example.com',
     ]
     assert {a.email: a.status.value for a in second.attendees}["carol@example.com"] == "declined"
+
+
+def test_the_importers_own_attendee_line_survives_the_store(examples_dir):
+    """An importer who was an attendee (team.ics "NYC stand-up" organised by Erin,
+    google.ics "Community call") becomes the creator in the store, never an invitee;
+    the export still lists them as the attendee they were, with the creator's status."""
+    data, originals = _store_round_trip(examples_dir, "alice@example.com")
+    mine = {k: v for k, v in originals.items() if k[1] == "alice@example.com"}
+    assert sorted(uid for uid, _ in mine) == ["7kukuqrfedlm2f9t0vrv1i0v3m@google.com", "standup-nyc@example.com"]
+    written = _master_attendees(data)
+    assert {k: written.get(k) for k in mine} == mine  # both accepted in the files
+    nyc = [c for c in icalendar.Calendar.from_ical(data).walk("VEVENT") if str(c["UID"]) == "standup-nyc@example.com"]
+    assert str(nyc[0]["ORGANIZER"]) == "mailto:erin@example.com"
+    # and reading the export back gives the files' attendees, answers and kept ATTENDEE lines
+    back = {item.event.ical_uid: item for item in read_calendar(data).items}
+    first = {item.event.ical_uid: item for path in sorted(examples_dir.glob("*.ics"))
+             for item in read_calendar(path.read_bytes()).items}
+    for uid in ("standup-nyc@example.com", "7kukuqrfedlm2f9t0vrv1i0v3m@google.com", "team-weekly@example.com"):
+        assert invite_statuses([back[uid]]) == invite_statuses([first[uid]])
+        people = [[p for p in item.event.properties if p.startswith("ATTENDEE")] for item in (back[uid], first[uid])]
+        assert people[0] == people[1] and people[0]

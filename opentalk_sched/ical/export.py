@@ -15,7 +15,9 @@ One series is written as (SPEC §3):
   cancelled override (SPEC §3); ORGANIZER; one ATTENDEE per invitee with PARTSTAT and ROLE
   (and CN when a name is known), written on the invitee's ATTENDEE line kept from import
   when there is one, so CN and other parameters the store does not keep come back
-  (:func:`attendee_property` ``template``); URL and LOCATION of the room when
+  (:func:`attendee_property` ``template``), plus the given organizer's own line when
+  the file listed them as an attendee (:meth:`SeriesWriter.attendee_properties`: an
+  importer who was invited); URL and LOCATION of the room when
   ``room_url`` is given; the extra properties kept from import;
 * one VEVENT with RECURRENCE-ID (in the master's form, with ``RANGE=THISANDFUTURE``
   where the override has it) per modified override, carrying the instance as the engine
@@ -54,7 +56,7 @@ from icalendar.parser import Contentline
 from icalendar.prop import vCalAddress, vUnknown
 
 from ..core import (
-    UTC, Attendee, Event, InvalidEvent, InviteStatus, Override, RDate, RecurrenceSet, Room, SchedError,
+    UTC, Attendee, Event, InvalidEvent, InviteRole, InviteStatus, Override, RDate, RecurrenceSet, Room, SchedError,
     Series, format_duration, zone_key,
 )
 from ..core.rrule import YEARLY as _YEARLY
@@ -578,15 +580,31 @@ class SeriesWriter:
             return self._kept_organizer
         return self.organizer
 
-    def attendee_properties(self, method: str | None = None, attendees: Sequence[Attendee] | None = None) -> list:
+    def attendee_properties(self, method: str | None = None, attendees: Sequence[Attendee] | None = None,
+                            keep: bool = True) -> list:
         """The ATTENDEE properties of the series (``attendees``, default the writer's):
         one per attendee with an address, built on the attendee's line kept from import
         when there is one (:func:`attendee_property` ``template``); attendees with a kept
         line first, in the file's order, then the others in the order given. ``method``
-        ``"REQUEST"`` adds RSVP=TRUE for pending ones."""
+        ``"REQUEST"`` adds RSVP=TRUE for pending ones.
+
+        With ``keep`` and the writer's attendees, the organizer given to the writer (the
+        store's creator, e.g. a user who imported a meeting they were invited to) is an
+        attendee too when the file listed them as one: the store makes the importer the
+        creator, never an invitee, so their line would be lost. It is written on their
+        kept line with PARTSTAT=ACCEPTED, the creator's status (SPEC §2 ``invite_status``).
+        """
         order = {addr: n for n, addr in enumerate(self._kept_attendees)}
+        given = list(self.attendees if attendees is None else attendees)
+        me = address_key(self.organizer) if self.organizer is not None else None
+        if keep and attendees is None and me in self._kept_attendees \
+                and all(address_key(a.email) != me for a in given if a.email):
+            template = self._kept_attendees[me]
+            chair = str(template.params.get("ROLE", "")).upper() == "CHAIR"
+            given.append(Attendee(me, InviteStatus.ACCEPTED, InviteRole.MODERATOR if chair else InviteRole.USER,
+                                  name=self.organizer.params.get("CN")))
         written = []
-        for n, att in enumerate(self.attendees if attendees is None else attendees):
+        for n, att in enumerate(given):
             key = address_key(att.email) if att.email else None
             prop = attendee_property(att, rsvp=method == "REQUEST" and att.status is InviteStatus.PENDING,
                                      template=self._kept_attendees.get(key))
@@ -601,7 +619,7 @@ class SeriesWriter:
             comp.add("ORGANIZER", organizer, encode=False)  # (the master's kept line stays in its place)
         if not with_attendees or (any(n == "ATTENDEE" for n, _ in kept) and attendees is None):
             return  # the override's own ATTENDEE lines (per-instance answers) are kept
-        for prop in self.attendee_properties(method, attendees):
+        for prop in self.attendee_properties(method, attendees, keep=keep):
             comp.add("ATTENDEE", prop, encode=False)
 
     def _room(self, comp) -> None:
