@@ -181,3 +181,22 @@ def test_a_reader_that_goes_away_is_not_an_error(db, fmt):
         err = proc.stderr.read()
         proc.stderr.close()
         assert (proc.wait(), err) == (0, b""), (users, fmt)
+
+
+def test_the_documented_two_user_sequence_works_from_a_fresh_store(tmp_path, examples_dir, capsys):
+    """docs/scheduling.md (and the README lines proposed for it): an email attendee is no
+    user, so find-slots needs bob to exist; importing a calendar as bob makes him one and
+    turns alice's email invites to him into his invites."""
+    db = str(tmp_path / "cal.db")
+    assert main(["import", str(examples_dir / "team.ics"), "--db", db, "--as", "alice@example.com"]) == 0
+    slots = ["find-slots", "--db", db, "--attendee", "alice@example.com", "--attendee", "bob@example.com",
+             "--duration", "45m", "--from", "2026-03-09", "--to", "2026-03-23"]
+    code, _, err = run(capsys, *slots)
+    assert code == 2 and "unknown_user" in err and "bob@example.com" in err
+    assert main(["import", str(examples_dir / "outlook.ics"), "--db", db, "--as", "bob@example.com"]) == 0
+    capsys.readouterr()
+    code, out, _ = run(capsys, *slots)
+    rows = out.splitlines()
+    assert code == 0 and rows[0] == "start                 end" and rows[-1] == "50 slot(s)"
+    # Monday 9 March: both busy 09:00-10:00 UTC (Team weekly, bob's invite now a user invite)
+    assert rows[1] == "2026-03-09T10:00:00Z  2026-03-09T10:45:00Z"
