@@ -87,7 +87,9 @@ class Instance:
         rid = self.recurrence_id
         if s.all_day or s.floating:
             return format_instance_id(rid)
-        return format_instance_id(to_utc(rid, s.tz).replace(tzinfo=UTC))
+        # the original start in UTC: the start key itself unless an exception moved it
+        k = self.start_key if self.override is None and self._range is None else s._key(rid)
+        return "%04d%02d%02dT%02d%02d%02dZ" % (k.year, k.month, k.day, k.hour, k.minute, k.second)
 
     # what the calendar shows
     @property
