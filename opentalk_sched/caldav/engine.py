@@ -266,7 +266,7 @@ class _Job:
             self._adopt(item, digest, href, got.etag)
             return
         self._resolve(Conflict(item.event_id, item.uid, href, RESOURCE_EXISTS, LEFT, item.data, got.body, got.etag),
-                      item, digest, first_push=True)
+                      item, digest)
 
     def _uid_taken(self, item: SourceItem, digest: str, href: str) -> None:
         """The server has the UID in another resource (RFC 4791 §5.3.2.1 no-uid-conflict)."""
@@ -278,7 +278,7 @@ class _Job:
             self._adopt(item, digest, found.href, found.etag)
             return
         self._resolve(Conflict(item.event_id, item.uid, found.href, UID_TAKEN, LEFT, item.data, found.body, found.etag),
-                      item, digest, first_push=True)
+                      item, digest)
 
     def _conflict(self, item: SourceItem, digest: str, row: ItemState, kind: str) -> None:
         """The server copy changed since our push (listing or 412)."""
@@ -299,8 +299,7 @@ class _Job:
         conflict = Conflict(item.event_id, item.uid, row.href, REMOTE_DELETED, LEFT, item.data, None, None)
         self._resolve(conflict, item, digest, row=row)
 
-    def _resolve(self, conflict: Conflict, item: SourceItem, digest: str, *, row: ItemState | None = None,
-                 first_push: bool = False) -> None:
+    def _resolve(self, conflict: Conflict, item: SourceItem, digest: str, *, row: ItemState | None = None) -> None:
         """Apply the policy to a conflict and report it."""
         self.report.conflicts.append(conflict)
         href = conflict.href

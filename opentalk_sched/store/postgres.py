@@ -665,14 +665,6 @@ class PostgresStore:
         )
         return [_user_invite(r) for r in rows]
 
-    def user_invites_for(self, user_id: uuid.UUID, event_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, UserInvite]:
-        """The user's own invites to the given events, by event id."""
-        wanted = _ids(event_ids)
-        if not wanted:
-            return {}
-        rows = self._rows("SELECT * FROM user_invites WHERE invitee = %s AND event_id = ANY(%s)", (user_id, wanted))
-        return {r["event_id"]: _user_invite(r) for r in rows}
-
     def save_user_invite(self, invite: UserInvite) -> None:
         """Insert or replace the invite of (event, invitee)."""
         self._exec(

@@ -656,19 +656,6 @@ class SqliteStore:
         )
         return [self._user_invite(r) for r in rows]
 
-    def user_invites_for(self, user_id: uuid.UUID, event_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, UserInvite]:
-        """The user's own invites to the given events, by event id."""
-        wanted = sorted({str(i) for i in event_ids})
-        out = {}
-        for chunk in _chunks(wanted):
-            for r in self._rows(
-                f"SELECT * FROM user_invites WHERE invitee = ? AND event_id IN ({_marks(len(chunk))})",
-                [str(user_id), *chunk],
-            ):
-                inv = self._user_invite(r)
-                out[inv.event_id] = inv
-        return out
-
     def save_user_invite(self, invite: UserInvite) -> None:
         """Insert or replace the invite of (event, invitee)."""
         self._exec(
