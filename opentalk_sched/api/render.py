@@ -82,9 +82,8 @@ def _common_head(v, out: dict[str, Any]) -> None:
     out["updated_at"] = instant(v.updated_at)
 
 
-def event(v) -> dict[str, Any]:
-    """The event resource (field order as SPEC §2; date part last)."""
-    out: dict[str, Any] = {"id": str(v.id)}
+def _content(v, out: dict[str, Any]) -> None:
+    """The fields events and instances share after the audit head, in SPEC §2 order."""
     _common_head(v, out)
     out["title"] = v.title
     out["description"] = v.description
@@ -92,6 +91,12 @@ def event(v) -> dict[str, Any]:
         out["room"] = room(v.room)
     out["invitees_truncated"] = v.invitees_truncated
     out["invitees"] = [invitee(i) for i in v.invitees]
+
+
+def event(v) -> dict[str, Any]:
+    """The event resource (field order as SPEC §2; date part last)."""
+    out: dict[str, Any] = {"id": str(v.id)}
+    _content(v, out)
     out["is_adhoc"] = v.is_adhoc
     out["invite_status"] = _value(v.invite_status)
     out["is_favorite"] = v.is_favorite
@@ -113,13 +118,7 @@ def event(v) -> dict[str, Any]:
 def instance(v) -> dict[str, Any]:
     """The instance resource."""
     out: dict[str, Any] = {"id": v.id, "recurring_event_id": str(v.recurring_event_id), "instance_id": v.instance_id}
-    _common_head(v, out)
-    out["title"] = v.title
-    out["description"] = v.description
-    if v.room is not None:
-        out["room"] = room(v.room)
-    out["invitees_truncated"] = v.invitees_truncated
-    out["invitees"] = [invitee(i) for i in v.invitees]
+    _content(v, out)
     out["is_all_day"] = v.is_all_day
     out["starts_at"] = date_time_tz(v.starts_at)
     out["ends_at"] = date_time_tz(v.ends_at)
