@@ -30,6 +30,7 @@ Readings this project follows where libraries differ (SPEC §1):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 from typing import Iterator
 
@@ -230,6 +231,101 @@ def _week1_start(year: int, wkst: int) -> int:
     return jan4.toordinal() - ((jan4.weekday() - wkst) % 7)
 
 
+@lru_cache(maxsize=4096)
+def _day_plan(freq, byday, bymonthday, bymonth, byyearday, byweekno, wkst):
+    """``(day_ok, weekday_only)`` for a rule's day-level parts: a predicate over day
+    ordinals (``None`` when every day passes) and, when BYDAY alone filters days, the
+    set of weekdays. Pure in its arguments, so rules of one shape share it."""
+    checks = []
+    months = frozenset(bymonth)
+    if months:
+        checks.append(lambda d: d.month in months)
+    if bymonthday:
+        pos = frozenset(n for n in bymonthday if n > 0)
+        neg = frozenset(n for n in bymonthday if n < 0)
+
+        def monthday(d, pos=pos, neg=neg):
+            if d.day in pos:
+                return True
+            return bool(neg) and (d.day - _days_in_month(d.year, d.month) - 1) in neg
+        checks.append(monthday)
+    if byyearday:
+        ypos = frozenset(n for n in byyearday if n > 0)
+        yneg = frozenset(n for n in byyearday if n < 0)
+
+        def yearday(d, ypos=ypos, yneg=yneg):
+            yd = d.timetuple().tm_yday
+            if yd in ypos:
+                return True
+            ylen = 366 if _is_leap(d.year) else 365
+            return bool(yneg) and (yd - ylen - 1) in yneg
+        checks.append(yearday)
+    if byday:
+        plain = frozenset(wd for n, wd in byday if n == 0)
+        ordinals = tuple((n, wd) for n, wd in byday if n != 0)
+        # ordinals count within the month for MONTHLY (and YEARLY with BYMONTH),
+        # within the year for YEARLY; they mean nothing in a week or a day.
+        scope = None
+        if ordinals and freq == MONTHLY:
+            scope = "month"
+        elif ordinals and freq == YEARLY and not byweekno:
+            scope = "month" if bymonth else "year"
+        if scope is None:
+            plain = plain | frozenset(wd for _, wd in ordinals)
+            ordinals = ()
+        def weekday(d, plain=plain, ordinals=ordinals, scope=scope):
+            wd = d.weekday()
+            if wd in plain:
+                return True
+            if not ordinals:
+                return False
+            if scope == "month":
+                index, length = d.day, _days_in_month(d.year, d.month)
+            else:
+                index, length = d.timetuple().tm_yday, (366 if _is_leap(d.year) else 365)
+            first = (index - 1) // 7 + 1
+            last = -((length - index) // 7 + 1)
+            return (first, wd) in ordinals or (last, wd) in ordinals
+        checks.append(weekday)
+    if byweekno and freq != YEARLY:
+        weeks = frozenset(byweekno)
+    
+        def weekno(d, weeks=weeks, wkst=wkst):
+            return _weekno_matches(d, weeks, wkst)
+        checks.append(weekno)
+    weekday_only = None
+    if checks and len(checks) == 1 and byday and not (bymonth or bymonthday or byyearday):
+        if not any(n for n, _ in byday) or freq in (WEEKLY, DAILY):
+            weekday_only = frozenset(wd for _, wd in byday)
+    if not checks:
+        return None, weekday_only
+    if len(checks) == 1:
+        only = checks[0]
+        return (lambda o: only(date.fromordinal(o))), weekday_only
+    return (lambda o: all(c(d) for d in (date.fromordinal(o),) for c in checks)), weekday_only
+
+
+@lru_cache(maxsize=1024)
+def _time_plan(freq, hours, minutes, seconds):
+    """(BYHOUR, BYMINUTE, BYSECOND sorted, seconds-of-day of each time) for DAILY and
+    coarser rules; sub-daily rules step through time instead (no times)."""
+    h, m, sec = tuple(sorted(set(hours))), tuple(sorted(set(minutes))), tuple(sorted(set(seconds)))
+    if freq > DAILY:
+        return h, m, sec, ()
+    return h, m, sec, tuple(sorted(a * 3600 + b * 60 + min(c, 59) for a in h for b in m for c in sec))
+
+
+@lru_cache(maxsize=1024)
+def _deltas(times) -> tuple:
+    return tuple(timedelta(seconds=x) for x in times)
+
+
+@lru_cache(maxsize=1024)
+def _week_deltas(weekdays, wkst, times) -> tuple:
+    offsets = sorted((wd - wkst) % 7 for wd in weekdays)
+    return tuple(timedelta(days=o, seconds=x) for o in offsets for x in times)
+
+
 class RuleIterator:
     """Expands one :class:`RRule` from a DTSTART, in wall time.
 
@@ -304,98 +400,18 @@ class RuleIterator:
             hours = r.byhour or ((s.hour,) if freq <= DAILY else ())
             minutes = r.byminute or ((s.minute,) if freq <= HOURLY else ())
             seconds = r.bysecond or ((s.second,) if freq <= MINUTELY else ())
-            self.byhour, self.byminute, self.bysecond = (
-                tuple(sorted(set(hours))), tuple(sorted(set(minutes))), tuple(sorted(set(seconds)))
-            )
-            if freq <= DAILY:
-                self.times = tuple(sorted(
-                    h * 3600 + m * 60 + min(sec, 59)
-                    for h in self.byhour for m in self.byminute for sec in self.bysecond
-                ))
-            else:
-                self.times = ()
+            self.byhour, self.byminute, self.bysecond, self.times = _time_plan(freq, hours, minutes, seconds)
         self.setpos = r.bysetpos
-        self.day_ok = self._day_filter(freq, byday, bymonthday, bymonth, r.byyearday, r.byweekno)
+        # the day-level parts are shared by every rule of the same shape (cached)
+        self.day_ok, self._weekday_only = _day_plan(freq, byday, bymonthday, bymonth, r.byyearday, r.byweekno, r.wkst)
         self._yearly_plan = (byday, bymonthday, bymonth) if freq == YEARLY else None
-        self._time_deltas = [timedelta(seconds=x) for x in self.times]
+        self._time_deltas = _deltas(self.times)
         self._month_days = None
         if freq == MONTHLY and not (r.byyearday or r.byweekno):
             self._month_days = (tuple(bymonthday), tuple(byday), frozenset(bymonth))
         self._week_deltas = None
         if freq == WEEKLY and self._weekday_only is not None:
-            offsets = sorted((wd - r.wkst) % 7 for wd in self._weekday_only)
-            self._week_deltas = [timedelta(days=o, seconds=x) for o in offsets for x in self.times]
-
-    def _day_filter(self, freq, byday, bymonthday, bymonth, byyearday, byweekno):
-        """A predicate over day ordinals for the rule's day-level parts, or None."""
-        checks = []
-        months = frozenset(bymonth)
-        if months:
-            checks.append(lambda d: d.month in months)
-        if bymonthday:
-            pos = frozenset(n for n in bymonthday if n > 0)
-            neg = frozenset(n for n in bymonthday if n < 0)
-
-            def monthday(d, pos=pos, neg=neg):
-                if d.day in pos:
-                    return True
-                return bool(neg) and (d.day - _days_in_month(d.year, d.month) - 1) in neg
-            checks.append(monthday)
-        if byyearday:
-            ypos = frozenset(n for n in byyearday if n > 0)
-            yneg = frozenset(n for n in byyearday if n < 0)
-
-            def yearday(d, ypos=ypos, yneg=yneg):
-                yd = d.timetuple().tm_yday
-                if yd in ypos:
-                    return True
-                ylen = 366 if _is_leap(d.year) else 365
-                return bool(yneg) and (yd - ylen - 1) in yneg
-            checks.append(yearday)
-        if byday:
-            plain = frozenset(wd for n, wd in byday if n == 0)
-            ordinals = tuple((n, wd) for n, wd in byday if n != 0)
-            # ordinals count within the month for MONTHLY (and YEARLY with BYMONTH),
-            # within the year for YEARLY; they mean nothing in a week or a day.
-            scope = None
-            if ordinals and freq == MONTHLY:
-                scope = "month"
-            elif ordinals and freq == YEARLY and not byweekno:
-                scope = "month" if bymonth else "year"
-            if scope is None:
-                plain = plain | frozenset(wd for _, wd in ordinals)
-                ordinals = ()
-            def weekday(d, plain=plain, ordinals=ordinals, scope=scope):
-                wd = d.weekday()
-                if wd in plain:
-                    return True
-                if not ordinals:
-                    return False
-                if scope == "month":
-                    index, length = d.day, _days_in_month(d.year, d.month)
-                else:
-                    index, length = d.timetuple().tm_yday, (366 if _is_leap(d.year) else 365)
-                first = (index - 1) // 7 + 1
-                last = -((length - index) // 7 + 1)
-                return (first, wd) in ordinals or (last, wd) in ordinals
-            checks.append(weekday)
-        if byweekno and freq != YEARLY:
-            weeks = frozenset(byweekno)
-            wkst = self.rule.wkst
-
-            def weekno(d, weeks=weeks, wkst=wkst):
-                return _weekno_matches(d, weeks, wkst)
-            checks.append(weekno)
-        self._weekday_only = None
-        if checks and len(checks) == 1 and byday and not (bymonth or bymonthday or byyearday):
-            if not any(n for n, _ in byday) or freq in (WEEKLY, DAILY):
-                self._weekday_only = frozenset(wd for _, wd in byday)
-        if not checks:
-            return None
-        if len(checks) == 1:
-            only = checks[0]
-            return lambda o: only(date.fromordinal(o))
-        return lambda o: all(c(d) for d in (date.fromordinal(o),) for c in checks)
+            self._week_deltas = _week_deltas(self._weekday_only, r.wkst, self.times)
 
     # -- periods ---------------------------------------------------------------------
 
@@ -670,6 +686,58 @@ class RuleIterator:
         earlier = RuleIterator(self.rule, self.dtstart - step, self.until)  # same phase
         return any(x == t for x in earlier.between(t, t + timedelta(seconds=1)))
 
+
+    def nth(self, n: int) -> date | datetime | None:
+        """The ``n``-th occurrence after DTSTART (``n >= 1``, DTSTART itself not counted),
+        found without walking from DTSTART; ``None`` when the rule's shape has no fixed
+        number of occurrences per period (the caller then walks) or it lies past 9999.
+
+        Shapes with a fixed number per period: DAILY without day filters, DAILY;INTERVAL=1
+        on weekdays (per week), WEEKLY on weekdays, MONTHLY on days 1..28 (or -1..-28) or
+        on first-to-fourth (or last-to-fourth-last) weekdays; never with BYSETPOS.
+        UNTIL is not applied (a rule has COUNT or UNTIL, RFC 5545 §3.3.10).
+        """
+        if self.setpos or n < 1:
+            return None
+        try:
+            if self.freq == DAILY and self._weekday_only is not None and self.interval == 1:
+                make = date.fromordinal if self.is_date else datetime.fromordinal
+                per = len(self._weekday_only) * len(self.times)
+                head = list(self.between(None, make(self.p0 + 7)))
+                if n <= len(head):
+                    return head[n - 1]
+                full, k = divmod(n - len(head) - 1, per)
+                first = self.p0 + 7 * (full + 1)
+                week = list(self.between(make(first), make(first + 7)))
+                return week[k] if len(week) == per else None
+            per = self._per_period()
+            if per is None:
+                return None
+            head = [t for t in self._candidates(self.p0) if t > self.dtstart]
+            if n <= len(head):
+                return head[n - 1]
+            full, k = divmod(n - len(head) - 1, per)
+            found = self._candidates(self.p0 + (full + 1) * self.interval)
+            return found[k] if len(found) == per else None
+        except (ValueError, OverflowError):  # past year 9999
+            return None
+
+    def _per_period(self) -> int | None:
+        """Occurrences in every period of the rule, when that number is fixed."""
+        times = len(self.times)
+        if self.freq == DAILY:
+            return times if self.day_ok is None and self._weekday_only is None else None
+        if self.freq == WEEKLY:
+            return len(self._week_deltas) if self._week_deltas is not None else None
+        if self.freq == MONTHLY and self._month_days is not None:
+            monthdays, byday, months = self._month_days
+            if months or (monthdays and byday):
+                return None
+            if monthdays and (all(1 <= d <= 28 for d in monthdays) or all(-28 <= d <= -1 for d in monthdays)):
+                return len(set(monthdays)) * times
+            if byday and (all(1 <= k <= 4 for k, _ in byday) or all(-4 <= k <= -1 for k, _ in byday)):
+                return len(set(byday)) * times
+        return None
 
 #: periods of each FREQ in one 400-year Gregorian cycle (YEARLY, MONTHLY, WEEKLY, DAILY)
 _CYCLE_PERIODS = (400, 4800, 20871, 146097)

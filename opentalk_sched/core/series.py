@@ -44,6 +44,7 @@ from .rrule import RuleIterator
 from .zones import day_offsets, midnight, to_utc, to_wall, utc_converter
 
 _DAY = timedelta(days=1)
+_TICK = timedelta(microseconds=1)
 _MIN_WALL = datetime(1, 1, 2)
 _MAX_WALL = datetime(9999, 12, 30)
 _NO_END = object()
@@ -207,51 +208,60 @@ class Series:
             self._plain = (t.nominal is None or self.floating) and not (self.all_day and self.tz is not UTC)
             self._single = self._plain
             return
-        self._rules: list[RuleIterator] = []
-        self._counted: dict[int, list] = {}
+        # (empty parts share one immutable empty value: fewer objects for the collector)
+        self._counted = _NO_MAP  # COUNT rule id → its occurrences, filled by the first query
         self._unbounded = False
-        rdates: list = []
-        ends: dict = {}
-        self._exkeys: set = set()
-        self._exdays: set = set()
-        self._exrules: list[RuleIterator] = []
+        self._rules = _NONE
+        self._exrules = _NONE
+        self._rdates = _NONE
+        ends = _NO_MAP
+        self._exkeys = self._exdays = _NO_SET
         if rs is not None:
+            self._rules = []
             for rule in rs.rrules:
-                it = RuleIterator(rule, t.start, self._until_wall(rule))
-                self._rules.append(it)
+                self._rules.append(RuleIterator(rule, t.start, self._until_wall(rule)))
                 if rule.count is None and rule.until is None:
                     self._unbounded = True
-            self._exrules = [RuleIterator(r, t.start, self._until_wall(r)) for r in rs.exrules]
-            for rd in rs.rdates:
-                wall = self._as_wall(rd.start)
-                rdates.append(wall)
-                if rd.end is not None:
-                    ends[wall] = self._as_wall(rd.end)
-            for ex in rs.exdates:
-                if isinstance(ex, datetime):
-                    if self.all_day:
-                        self._exdays.add(self._as_wall(ex) if ex.tzinfo is None else to_wall(ex, self.tz).date())
+            if rs.exrules:
+                self._exrules = [RuleIterator(r, t.start, self._until_wall(r)) for r in rs.exrules]
+            if rs.rdates:
+                rdates = []
+                ends = {}
+                for rd in rs.rdates:
+                    wall = self._as_wall(rd.start)
+                    rdates.append(wall)
+                    if rd.end is not None:
+                        ends[wall] = self._as_wall(rd.end)
+                self._rdates = sorted(set(rdates))
+            if rs.exdates:
+                exkeys, exdays = set(), set()
+                for ex in rs.exdates:
+                    if isinstance(ex, datetime):
+                        if self.all_day:
+                            exdays.add(self._as_wall(ex) if ex.tzinfo is None else to_wall(ex, self.tz).date())
+                        else:
+                            exkeys.add(self._key(self._as_wall(ex)))
                     else:
-                        self._exkeys.add(self._key(self._as_wall(ex)))
-                else:
-                    if self.all_day:
-                        self._exdays.add(ex)
-                    else:
-                        self._exdays.add(ex)  # a DATE EXDATE removes that local date (SPEC §1)
-        self._rdates = sorted(set(rdates))
+                        exdays.add(ex)  # a DATE EXDATE removes that local date (SPEC §1)
+                self._exkeys = exkeys or _NO_SET
+                self._exdays = exdays or _NO_SET
         self._rdate_ends = ends
         # overrides: exact ones by recurrence id; RANGE=THISANDFUTURE ones in order
-        self._overrides: dict = {}
-        ranges = []
-        for rid, ov in event.overrides.items():
-            rid = self._canonical(self._as_wall(rid))
-            if ov.this_and_future:
-                ranges.append((rid, ov))
-            self._overrides[rid] = ov
-        ranges.sort(key=lambda p: p[0])
-        self._ranges = ranges
-        self._range_keys = [r for r, _ in ranges]
-        self._moved = [(rid, ov) for rid, ov in self._overrides.items() if ov.start is not None]
+        self._overrides = _NO_MAP
+        self._ranges = self._range_keys = self._moved = ranges = _NONE
+        if event.overrides:
+            self._overrides = {}
+            ranges = []
+            for rid, ov in event.overrides.items():
+                rid = self._canonical(self._as_wall(rid))
+                if ov.this_and_future:
+                    ranges.append((rid, ov))
+                self._overrides[rid] = ov
+            if ranges:
+                ranges.sort(key=lambda p: p[0])
+                self._ranges = ranges
+                self._range_keys = [r for r, _ in ranges]
+            self._moved = [(rid, ov) for rid, ov in self._overrides.items() if ov.start is not None] or _NONE
         max_len = self._duration
         for rid, end in ends.items():
             max_len = max(max_len, self._key(end) - self._key(rid))
@@ -352,19 +362,29 @@ class Series:
     def _rule_walls(self, it: RuleIterator, lo, hi) -> Iterator:
         if it.rule.count is None:
             return it.between(lo, hi)
-        walls = self._counted.get(id(it))
-        if walls is None:
-            walls = []
-            needed = it.rule.count - 1  # DTSTART is the first of COUNT (SPEC §1, case 46)
-            if needed > 0:
-                for t in it.between(None, _MAX_WALL.date() if self.all_day else _MAX_WALL):
-                    walls.append(t)
-                    if len(walls) >= needed:
-                        break
-            self._counted[id(it)] = walls
-        i = bisect_left(walls, lo) if lo is not None else 0
-        j = bisect_left(walls, hi)
-        return iter(walls[i:j])
+        found = self._counted.get(id(it))
+        if found is None:
+            found = self._count(it)
+        if isinstance(found, list):  # walked from DTSTART
+            i = bisect_left(found, lo) if lo is not None else 0
+            j = bisect_left(found, hi)
+            return iter(found[i:j])
+        # the COUNT-th occurrence is known: the rule up to it, like an UNTIL
+        stop = found + (_DAY if self.all_day else _TICK)
+        return it.between(lo, stop if stop < hi else hi)
+
+    def _count(self, it: RuleIterator):
+        """The COUNT of ``it`` resolved, once: its last occurrence (a wall value) when
+        :meth:`RuleIterator.nth` finds it, else every occurrence after DTSTART in a list
+        (DTSTART is the first of COUNT, SPEC §1, case 46); ``[]`` for COUNT=1."""
+        needed = it.rule.count - 1
+        found = [] if needed <= 0 else it.nth(needed)
+        if found is None:
+            found = list(islice(it.between(None, _MAX_WALL.date() if self.all_day else _MAX_WALL), needed))
+        if self._counted is _NO_MAP:
+            self._counted = {}
+        self._counted[id(it)] = found
+        return found
 
     def _walls(self, lo, hi) -> Iterator:
         """(original start as wall value, its key) for the recurrence set in [lo, hi),
@@ -399,6 +419,8 @@ class Series:
                 continue
             walls = self._counted.get(id(it))
             if walls is None:
+                if self._counted is _NO_MAP:
+                    self._counted = {}
                 walls = self._counted[id(it)] = list(islice(
                     it.between(None, _MAX_WALL.date() if self.all_day else _MAX_WALL), it.rule.count - first))
             excluded.update(walls[bisect_left(walls, lo) if lo is not None else 0:bisect_left(walls, hi)])
@@ -694,7 +716,10 @@ class Series:
                 last_start = self.dtstart
                 for it in self._rules:
                     if it.rule.count is not None:
-                        walls = list(self._rule_walls(it, None, _MAX_WALL.date() if self.all_day else _MAX_WALL))
+                        found = self._counted.get(id(it))
+                        if found is None:
+                            found = self._count(it)
+                        walls = found if isinstance(found, (list, tuple)) else [found]
                     else:
                         walls = _last_until(it, self.all_day)
                     if walls:
