@@ -12,9 +12,10 @@
 
 Same vocabulary as :class:`~opentalk_sched.core.series.Series` (``overlapping``,
 ``after``, ``before``, iteration), merged in start order, ties broken by event id.
-Time-independent events have no instances and are left out. Each event is compiled
-once, when the timeline is built, and indexed by its span so that a window query only
-visits the series that can have an instance in it.
+Time-independent events have no instances and are left out. Each event is indexed by
+a cheap outer bound of its span (:mod:`~opentalk_sched.core.span`), so a window query
+only visits the events that can have an instance in it, and compiled into a
+:class:`Series` the first time a query visits it.
 """
 
 from __future__ import annotations
@@ -26,53 +27,79 @@ from operator import attrgetter
 from typing import Iterable, Iterator
 
 from .model import UTC, Event
+from .rrule import DAILY
 from .series import Instance, Series
+from .span import SLACK, outer_span
 from .zones import to_utc
 
-#: span classes: series whose whole span fits in a class's length are found by a
+#: span classes: events whose outer span fits in a class's length are found by a
 #: bisect on their first start; longer or unbounded ones are always visited
-_CLASSES = (timedelta(days=2), timedelta(days=35), timedelta(days=400))
-_FLOAT_SLACK = timedelta(hours=27)  # a floating series' keys are wall times: widen by any offset
+_CLASSES = (timedelta(days=6), timedelta(days=40), timedelta(days=400))
 
 
 class Timeline:
     """Instances of many events. ``events``: any iterable of :class:`Event`.
 
-    Raises what :class:`Series` raises for an event whose rules cannot apply.
+    Building a timeline reads each event's :func:`~opentalk_sched.core.span.outer_span`
+    (plain data, no zone work); an event is compiled into a :class:`Series` the first
+    time a query can reach it, and kept. Raises :class:`InvalidRecurrence`
+    (``freq_needs_time``) at once for an all-day event with a sub-daily rule; errors of
+    other events surface when a query compiles them (:class:`Series` says which).
     """
 
     def __init__(self, events: Iterable[Event]) -> None:
-        self.series: list[Series] = [Series(e) for e in events if e.timing is not None]
-        buckets: list[list] = [[] for _ in _CLASSES]
-        self._long: list[tuple[datetime, datetime | None, Series]] = []
-        for s in self.series:
-            first, last = s.span
-            if s.floating:
-                first -= _FLOAT_SLACK
-                last = last + _FLOAT_SLACK if last is not None else None
-            length = None if last is None else last - first
-            for bucket, limit in zip(buckets, _CLASSES):
-                if length is not None and length <= limit:
-                    bucket.append((first, last, s))
-                    break
+        self._rows: list[list] = []  # [first, last, event, Series | None] per timed event
+        (l0, short), (l1, medium), (l2, long_) = buckets = [(limit, []) for limit in _CLASSES]
+        self._long: list[list] = []
+        rows = self._rows
+        for e in events:
+            t = e.timing
+            if t is None:
+                continue
+            if t.recurrence is None and not e.overrides:
+                first, last = _wall(t.start), _wall(t.end)
+                if t.nominal is not None:
+                    last += _DAY
+                row = [first - SLACK, last + SLACK, e, None]
             else:
-                self._long.append((first, last, s))
+                row = [*outer_span(e), e, Series(e) if _needs_check(t) else None]
+            rows.append(row)
+            if row[1] is None:
+                self._long.append(row)
+                continue
+            length = row[1] - row[0]
+            if length <= l0:
+                short.append(row)
+            elif length <= l1:
+                medium.append(row)
+            elif length <= l2:
+                long_.append(row)
+            else:
+                self._long.append(row)
         self._buckets = []
-        for bucket, limit in zip(buckets, _CLASSES):
-            bucket.sort(key=lambda row: row[0])
+        for limit, bucket in buckets:
+            bucket.sort(key=_by_first)
             self._buckets.append((limit, [row[0] for row in bucket], bucket))
 
-    def _candidates(self, lo: datetime, hi: datetime) -> Iterator[Series]:
-        """Series whose span can reach [lo, hi) (naive UTC keys, with slack)."""
+    @property
+    def series(self) -> list[Series]:
+        """Every event compiled, in the order given (compiles those not compiled yet)."""
+        return [_compiled(row) for row in self._rows]
+
+    def _candidates(self, lo: datetime, hi: datetime) -> list[Series]:
+        """Compiled series whose outer span reaches [lo, hi) (naive keys; the spans are
+        wall times widened by more than any UTC offset)."""
+        out = []
         for limit, firsts, rows in self._buckets:
-            i = bisect_left(firsts, lo - limit - timedelta(days=1))
-            j = bisect_left(firsts, hi + timedelta(days=1))
-            for first, last, s in rows[i:j]:
-                if last is None or last >= lo - timedelta(days=1):
-                    yield s
-        for first, last, s in self._long:
-            if first <= hi + timedelta(days=1) and (last is None or last >= lo - timedelta(days=1)):
-                yield s
+            i = bisect_left(firsts, lo - limit)
+            j = bisect_left(firsts, hi)
+            for row in rows[i:j]:
+                if row[1] >= lo:
+                    out.append(row[3] or _compiled(row))
+        for row in self._long:
+            if row[0] <= hi and (row[1] is None or row[1] >= lo):
+                out.append(row[3] or _compiled(row))
+        return out
 
     def overlapping(self, start, end, tz: tzinfo | None = None, include_cancelled: bool = False) -> list[Instance]:
         """Every instance overlapping [start, end) (RFC 4791 §9.9), by start then event id.
@@ -89,7 +116,9 @@ class Timeline:
         floating = False
         # visiting series in event-id order and then sorting stably by start gives the
         # (start, event id) order without building a key tuple per instance
-        for s in sorted(self._candidates(lo, hi), key=_by_id):
+        candidates = self._candidates(lo, hi)
+        candidates.sort(key=_by_id)
+        for s in candidates:
             if s.floating:
                 floating = True
                 out.extend(s.overlapping(start, end, tz, include_cancelled))
@@ -115,6 +144,28 @@ class Timeline:
 
 _by_id = attrgetter("order_id")
 _by_start = attrgetter("start_key")
+_DAY = timedelta(days=1)
+
+
+def _by_first(row: list) -> datetime:
+    return row[0]
+
+
+def _compiled(row: list) -> Series:
+    s = row[3]
+    if s is None:
+        s = row[3] = Series(row[2])
+    return s
+
+
+def _wall(v) -> datetime:
+    return v if isinstance(v, datetime) else datetime(v.year, v.month, v.day)
+
+
+def _needs_check(t) -> bool:
+    """An all-day series with a sub-daily rule: compile now so the error is raised here."""
+    rs = t.recurrence
+    return t.is_all_day and rs is not None and any(r.freq > DAILY for r in (*rs.rrules, *rs.exrules))
 
 
 def _utc_bound(value, tz: tzinfo) -> datetime:
