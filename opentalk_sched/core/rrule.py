@@ -29,6 +29,7 @@ Readings this project follows where libraries differ (SPEC §1):
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date, datetime, timedelta
@@ -547,9 +548,24 @@ class RuleIterator:
             stop, inclusive = hi, False
         if self.freq == DAILY and not self.setpos:
             return self._between_daily(lo, stop, inclusive)
+        if self._week_deltas is not None and not self.setpos and stop.toordinal() - lo.toordinal() < _LIST_DAYS:
+            return self._between_weeks(lo, stop, inclusive)
         if self.freq <= DAILY:
             return self._between_days(lo, stop, inclusive)
         return self._between_subdaily(lo, stop, inclusive)
+
+    def _between_weeks(self, lo, stop, inclusive) -> list:
+        """WEEKLY on weekdays only, a short range: every week's days by arithmetic, in a list."""
+        interval, p0 = self.interval, self.p0
+        p = self._period_of_day(lo.toordinal())
+        p = p0 if p <= p0 else p0 + ((p - p0) // interval) * interval
+        base = 1 + self.rule.wkst
+        make = date.fromordinal if self.is_date else datetime.fromordinal
+        out = [make(q * 7 + base) + d for q in range(p, self._period_of_day(stop.toordinal()) + 1, interval)
+               for d in self._week_deltas]
+        i = max(bisect_right(out, self.dtstart), bisect_left(out, lo))
+        j = bisect_right(out, stop) if inclusive else bisect_left(out, stop)
+        return out[i:j]
 
     def _between_days(self, lo, stop, inclusive):
         dtstart = self.dtstart
@@ -582,11 +598,30 @@ class RuleIterator:
 
     def _between_daily(self, lo, stop, inclusive):
         """DAILY without BYSETPOS: every INTERVAL-th day from DTSTART's, filtered."""
-        dtstart = self.dtstart
         interval = self.interval
         p0 = self.p0
         o = max(lo.toordinal(), p0)
         o = p0 + -(-(o - p0) // interval) * interval  # first aligned day >= o
+        last = stop.toordinal()
+        weekdays = self._weekday_only
+        if (weekdays is not None or self.day_ok is None) and len(self._time_deltas) == 1 and last - o < _LIST_DAYS:
+            # one time a day, no filter but the weekday, a short range: a list at once
+            days = range(o, last + 1, interval)
+            if weekdays is not None:
+                days = [x for x in days if (x - 1) % 7 in weekdays]  # ordinal 1 is a Monday
+            if self.is_date:
+                out = list(map(date.fromordinal, days))
+            else:
+                d0 = self._time_deltas[0]
+                out = [datetime.fromordinal(x) + d0 for x in days]
+            i = max(bisect_right(out, self.dtstart), bisect_left(out, lo))
+            j = bisect_right(out, stop) if inclusive else bisect_left(out, stop)
+            return out[i:j]
+        return self._walk_daily(o, lo, stop, inclusive)
+
+    def _walk_daily(self, o, lo, stop, inclusive):
+        dtstart = self.dtstart
+        interval = self.interval
         weekdays = self._weekday_only
         day_ok = self.day_ok if weekdays is None else None
         deltas = self._time_deltas
@@ -738,6 +773,9 @@ class RuleIterator:
             if byday and (all(1 <= k <= 4 for k, _ in byday) or all(-4 <= k <= -1 for k, _ in byday)):
                 return len(set(byday)) * times
         return None
+
+#: day ranges up to this long are expanded into a list at once rather than lazily
+_LIST_DAYS = 1000
 
 #: periods of each FREQ in one 400-year Gregorian cycle (YEARLY, MONTHLY, WEEKLY, DAILY)
 _CYCLE_PERIODS = (400, 4800, 20871, 146097)

@@ -51,6 +51,7 @@ _NO_END = object()
 _NONE: tuple = ()
 _NO_MAP: dict = {}  # shared by single events; never written to
 _NO_SET: frozenset = frozenset()
+_UNSEEN = object()
 
 
 class Instance:
@@ -102,7 +103,12 @@ class Instance:
 
     @property
     def start(self):
-        return self.series.present(self.start_key, self.is_all_day)
+        s = self.series
+        if self.override is None and self._range is None and not (s.floating or s.all_day):
+            # the original start is the wall time: no conversion (fold=0 is the instant
+            # the key names, SPEC §1)
+            return self.recurrence_id.replace(tzinfo=s.tz)
+        return s.present(self.start_key, self.is_all_day)
 
     @property
     def end(self):
@@ -175,7 +181,7 @@ class Series:
         "event", "timing", "tz", "all_day", "floating", "dtstart", "_rules", "_counted",
         "_rdates", "_rdate_ends", "_exkeys", "_exdays", "_exrules", "_overrides",
         "_moved", "_ranges", "_range_keys", "_duration", "_max_len", "_max_shift",
-        "_span", "_unbounded", "_plain", "_single", "_dtstart_key", "order_id", "_to_utc",
+        "_span", "_unbounded", "_plain", "_single", "_simple", "_dtstart_key", "_order_id", "_to_utc",
     )
 
     def __init__(self, event: Event) -> None:
@@ -189,13 +195,13 @@ class Series:
         self.tz: tzinfo | None = t.tz if t.tz is not None else (UTC if self.all_day else None)
         self._to_utc = utc_converter(self.tz) if self.tz is not None else None
         self.dtstart = t.start
+        self._dtstart_key = self._key(t.start)
         if self.floating or self.all_day:
             self._duration = t.end - t.start
         else:
-            self._duration = self._key(t.end) - self._key(t.start)
+            self._duration = self._key(t.end) - self._dtstart_key
         rs = t.recurrence
-        self._dtstart_key = self._key(t.start)
-        self.order_id = str(event.id)
+        self._order_id = None
         self._span = None
         if rs is None and not event.overrides:  # a single event: nothing else to compile
             self._rules = self._exrules = self._moved = self._ranges = self._range_keys = self._rdates = _NONE
@@ -207,6 +213,7 @@ class Series:
             # (whole days of an all-day series in a zone are nominal too: 23 or 25 hours)
             self._plain = (t.nominal is None or self.floating) and not (self.all_day and self.tz is not UTC)
             self._single = self._plain
+            self._simple = False
             return
         # (empty parts share one immutable empty value: fewer objects for the collector)
         self._counted = _NO_MAP  # COUNT rule id → its occurrences, filled by the first query
@@ -278,6 +285,15 @@ class Series:
         self._plain = not (self._overrides or ends or (t.nominal is not None and not self.floating)
                            or (self.all_day and self.tz is not UTC))
         self._single = self._plain and not self._rules and not self._rdates
+        self._simple = (self._plain and len(self._rules) == 1 and not self._rdates and not self._exrules
+                        and not self.all_day)
+
+    @property
+    def order_id(self) -> str:
+        """The event id as text: ties between instances of one start sort by it."""
+        if self._order_id is None:
+            self._order_id = str(self.event.id)
+        return self._order_id
 
     # -- conversions -------------------------------------------------------------------
 
@@ -368,7 +384,7 @@ class Series:
         if isinstance(found, list):  # walked from DTSTART
             i = bisect_left(found, lo) if lo is not None else 0
             j = bisect_left(found, hi)
-            return iter(found[i:j])
+            return found[i:j]
         # the COUNT-th occurrence is known: the rule up to it, like an UNTIL
         stop = found + (_DAY if self.all_day else _TICK)
         return it.between(lo, stop if stop < hi else hi)
@@ -560,6 +576,10 @@ class Series:
                 return [Instance(self, self.dtstart, s, e, None, None)]
             return []
         lo_w, hi_w = self._wall_bounds(lo_key, hi_key, walls)
+        if self._simple:
+            out = self._overlapping_simple(lo_w, hi_w, lo_key, hi_key)
+            if out is not None:
+                return out
         out = []
         if self._plain:  # no exceptions: [key, key + duration) for every occurrence
             dur = self._duration
@@ -595,6 +615,45 @@ class Series:
                 out.append(inst)
         if moved or self._ranges or self._rdate_ends:
             out.sort(key=_start_order)
+        return out
+
+    def _overlapping_simple(self, lo_w, hi_w, lo_key, hi_key) -> list[Instance] | None:
+        """The plain loop of :meth:`_overlapping_keys` for a timed series of one rule and
+        no exceptions: the rule's wall times in a list, each placed by its day's UTC
+        offset. ``None`` when a wall time falls in a DST gap (the general path names it)."""
+        walls = self._rule_walls(self._rules[0], lo_w, hi_w)
+        if type(walls) is not list:
+            walls = list(walls)
+        dt = self.dtstart
+        if lo_w <= dt < hi_w:
+            walls.insert(0, dt)
+        exkeys, exdays = self._exkeys, self._exdays
+        dur = self._duration
+        out = []
+        append = out.append
+        floating = self.floating
+        tz = self.tz
+        table = None if floating else day_offsets(tz)
+        for w in walls:
+            if floating:
+                k = w
+            else:
+                off = table.get(w.toordinal(), _UNSEEN)
+                if off is not None and off is not _UNSEEN:
+                    k = w - off
+                else:
+                    k = to_utc(w, tz)  # a day not seen yet, or one with a DST transition
+                    if table.get(w.toordinal()) is None and to_wall(k, tz) != w:
+                        return None  # in a DST gap: the general path names it
+            if k >= hi_key:
+                break
+            if exdays and w.date() in exdays:
+                continue
+            if exkeys and k in exkeys:
+                continue
+            e = k + dur
+            if e > lo_key or (k == e and k >= lo_key):
+                append(Instance(self, w, k, e, None, None))
         return out
 
     def is_occurrence(self, rid) -> bool:

@@ -38,6 +38,7 @@ from .rrule import DAILY, HOURLY, MINUTELY, MONTHLY, SECONDLY, WEEKLY, YEARLY, R
 #: how far a wall time can be from the UTC instant it names, and from a value written
 #: in another zone (an aware EXDATE/RDATE/UNTIL read without converting it)
 SLACK = timedelta(days=2)
+_DAY = timedelta(days=1)
 
 _SUBDAILY_UNIT = {HOURLY: timedelta(hours=1), MINUTELY: timedelta(minutes=1), SECONDLY: timedelta(seconds=1)}
 
@@ -50,13 +51,22 @@ def outer_span(event: Event) -> tuple[datetime, datetime | None]:
     (see the module docstring). Dates (all-day) count from their midnight. Raises
     ``ValueError`` for a time-independent event (``timing is None``).
     """
+    first, last = wall_span(event)
+    return first - SLACK, (None if last is None else last + SLACK)
+
+
+def wall_span(event: Event) -> tuple[datetime, datetime | None]:
+    """:func:`outer_span` before widening by :data:`SLACK`: bounds read in wall time as
+    written (a caller widens the window it compares with instead)."""
     t = event.timing
     if t is None:
         raise ValueError("a time-independent event has no span")
-    start = _wall(t.start)
-    length = _wall(t.end) - start
+    start, end = t.start, t.end
+    if start.__class__ is not datetime:
+        start, end = _wall(start), _wall(end)
+    length = end - start
     if t.nominal is not None:  # a nominal day can be 25 hours long
-        length = max(length, t.nominal) + timedelta(days=1)
+        length = max(length, t.nominal) + _DAY
     first = last = start
     bounded = True
     rs = t.recurrence
@@ -69,7 +79,7 @@ def outer_span(event: Event) -> tuple[datetime, datetime | None]:
                 else:
                     last = max(last, start + reach)
             elif rule.until is not None:
-                last = max(last, _wall(rule.until) + timedelta(days=1))  # a DATE UNTIL covers its day
+                last = max(last, _wall(rule.until) + _DAY)  # a DATE UNTIL covers its day
             else:
                 bounded = False
         for rd in rs.rdates:
@@ -85,10 +95,10 @@ def outer_span(event: Event) -> tuple[datetime, datetime | None]:
             first = min(first, w)
             if ov.this_and_future:
                 bounded = False  # shifts every later instance: no cheap bound
-            last = max(last, w + (length if ov.end is None else timedelta(days=1)))
+            last = max(last, w + (length if ov.end is None else _DAY))
         if ov.end is not None:
-            last = max(last, _wall(ov.end) + timedelta(days=1))
-    return first - SLACK, (last + SLACK if bounded else None)
+            last = max(last, _wall(ov.end) + _DAY)
+    return first, (last if bounded else None)
 
 
 def _wall(v) -> datetime:

@@ -23,13 +23,13 @@ from __future__ import annotations
 from bisect import bisect_left
 from datetime import datetime, timedelta, tzinfo
 from heapq import merge
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Iterable, Iterator
 
 from .model import UTC, Event
 from .rrule import DAILY
 from .series import Instance, Series
-from .span import SLACK, outer_span
+from .span import SLACK, wall_span
 from .zones import to_utc
 
 #: span classes: events whose outer span fits in a class's length are found by a
@@ -40,7 +40,7 @@ _CLASSES = (timedelta(days=6), timedelta(days=40), timedelta(days=400))
 class Timeline:
     """Instances of many events. ``events``: any iterable of :class:`Event`.
 
-    Building a timeline reads each event's :func:`~opentalk_sched.core.span.outer_span`
+    Building a timeline reads each event's :func:`~opentalk_sched.core.span.wall_span`
     (plain data, no zone work); an event is compiled into a :class:`Series` the first
     time a query can reach it, and kept. Raises :class:`InvalidRecurrence`
     (``freq_needs_time``) at once for an all-day event with a sub-daily rule; errors of
@@ -57,17 +57,22 @@ class Timeline:
             if t is None:
                 continue
             if t.recurrence is None and not e.overrides:
-                first, last = _wall(t.start), _wall(t.end)
+                first, last = t.start, t.end
+                if first.__class__ is not datetime:
+                    first, last = _midnight(first), _midnight(last)
                 if t.nominal is not None:
                     last += _DAY
-                row = [first - SLACK, last + SLACK, e, None]
+                row = [first, last, e, None]
             else:
-                row = [*outer_span(e), e, Series(e) if _needs_check(t) else None]
+                row = [*wall_span(e), e, Series(e) if _needs_check(t) else None]
+                last = row[1]
+                if last is None:
+                    self._long.append(row)
+                    rows.append(row)
+                    continue
+                first = row[0]
             rows.append(row)
-            if row[1] is None:
-                self._long.append(row)
-                continue
-            length = row[1] - row[0]
+            length = last - first
             if length <= l0:
                 short.append(row)
             elif length <= l1:
@@ -78,7 +83,7 @@ class Timeline:
                 self._long.append(row)
         self._buckets = []
         for limit, bucket in buckets:
-            bucket.sort(key=_by_first)
+            bucket.sort(key=_first_of)
             self._buckets.append((limit, [row[0] for row in bucket], bucket))
 
     @property
@@ -87,8 +92,9 @@ class Timeline:
         return [_compiled(row) for row in self._rows]
 
     def _candidates(self, lo: datetime, hi: datetime) -> list[Series]:
-        """Compiled series whose outer span reaches [lo, hi) (naive keys; the spans are
-        wall times widened by more than any UTC offset)."""
+        """Compiled series whose wall span, widened by :data:`~opentalk_sched.core.span.SLACK`
+        (more than any UTC offset), reaches [lo, hi) (naive keys)."""
+        lo, hi = lo - SLACK, hi + SLACK
         out = []
         for limit, firsts, rows in self._buckets:
             i = bisect_left(firsts, lo - limit)
@@ -143,12 +149,9 @@ class Timeline:
 
 
 _by_id = attrgetter("order_id")
+_first_of = itemgetter(0)
 _by_start = attrgetter("start_key")
 _DAY = timedelta(days=1)
-
-
-def _by_first(row: list) -> datetime:
-    return row[0]
 
 
 def _compiled(row: list) -> Series:
@@ -158,8 +161,8 @@ def _compiled(row: list) -> Series:
     return s
 
 
-def _wall(v) -> datetime:
-    return v if isinstance(v, datetime) else datetime(v.year, v.month, v.day)
+def _midnight(d) -> datetime:
+    return datetime(d.year, d.month, d.day)
 
 
 def _needs_check(t) -> bool:
