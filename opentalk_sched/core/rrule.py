@@ -306,6 +306,32 @@ def _day_plan(freq, byday, bymonthday, bymonth, byyearday, byweekno, wkst):
     return (lambda o: all(c(d) for d in (date.fromordinal(o),) for c in checks)), weekday_only
 
 
+@lru_cache(maxsize=8192)
+def _month_ordinals(y: int, m: int, monthdays: tuple, byday: tuple) -> tuple[int, ...]:
+    """Day ordinals of month ``y-m`` chosen by BYMONTHDAY and/or BYDAY (n-th weekday of
+    the month; both given: the days in both), ascending. Cached: rules of one shape ask
+    for the same months."""
+    first = date(y, m, 1)
+    dim = _days_in_month(y, m)
+    days = set()
+    for n in monthdays:
+        d = n if n > 0 else dim + n + 1
+        if 1 <= d <= dim:
+            days.add(d)
+    if byday:
+        wd1 = first.weekday()
+        chosen = set()
+        for n, wd in byday:
+            all_ = range(1 + (wd - wd1) % 7, dim + 1, 7)
+            if n == 0:
+                chosen.update(all_)
+            elif -len(all_) <= n <= len(all_):
+                chosen.add(all_[n - 1] if n > 0 else all_[n])
+        days = (days & chosen) if monthdays else chosen
+    o1 = first.toordinal() - 1
+    return tuple(o1 + d for d in sorted(days))
+
+
 @lru_cache(maxsize=1024)
 def _time_plan(freq, hours, minutes, seconds):
     """(BYHOUR, BYMINUTE, BYSECOND sorted, seconds-of-day of each time) for DAILY and
@@ -485,31 +511,12 @@ class RuleIterator:
             out = [base + d for d in self._week_deltas]
         elif self._month_days is not None:  # MONTHLY by month day / (n-th) weekday: arithmetic
             y, m = divmod(p, 12)
-            m += 1
             monthdays, byday, months = self._month_days
-            if months and m not in months:
+            if months and m + 1 not in months:
                 return []
-            first = date(y, m, 1)
-            dim = _days_in_month(y, m)
-            days = set()
-            for n in monthdays:
-                d = n if n > 0 else dim + n + 1
-                if 1 <= d <= dim:
-                    days.add(d)
-            if byday:
-                wd1 = first.weekday()
-                chosen = set()
-                for n, wd in byday:
-                    all_ = range(1 + (wd - wd1) % 7, dim + 1, 7)
-                    if n == 0:
-                        chosen.update(all_)
-                    elif -len(all_) <= n <= len(all_):
-                        chosen.add(all_[n - 1] if n > 0 else all_[n])
-                days = (days & chosen) if monthdays else chosen
-            if not days:
+            ordinals = _month_ordinals(y, m + 1, monthdays, byday)
+            if not ordinals:
                 return []
-            o1 = first.toordinal() - 1
-            ordinals = [o1 + d for d in sorted(days)]
             if self.is_date:
                 out = [date.fromordinal(o) for o in ordinals]
             else:
@@ -548,8 +555,11 @@ class RuleIterator:
             stop, inclusive = hi, False
         if self.freq == DAILY and not self.setpos:
             return self._between_daily(lo, stop, inclusive)
-        if self._week_deltas is not None and not self.setpos and stop.toordinal() - lo.toordinal() < _LIST_DAYS:
-            return self._between_weeks(lo, stop, inclusive)
+        if not self.setpos and stop.toordinal() - lo.toordinal() < _LIST_DAYS:
+            if self._week_deltas is not None:
+                return self._between_weeks(lo, stop, inclusive)
+            if self._month_days is not None:
+                return self._between_months(lo, stop, inclusive)
         if self.freq <= DAILY:
             return self._between_days(lo, stop, inclusive)
         return self._between_subdaily(lo, stop, inclusive)
@@ -557,13 +567,34 @@ class RuleIterator:
     def _between_weeks(self, lo, stop, inclusive) -> list:
         """WEEKLY on weekdays only, a short range: every week's days by arithmetic, in a list."""
         interval, p0 = self.interval, self.p0
-        p = self._period_of_day(lo.toordinal())
+        base = 1 + self.rule.wkst  # weeks start on WKST; ordinal 1 is a Monday
+        p = (lo.toordinal() - base) // 7
         p = p0 if p <= p0 else p0 + ((p - p0) // interval) * interval
-        base = 1 + self.rule.wkst
         make = date.fromordinal if self.is_date else datetime.fromordinal
-        out = [make(q * 7 + base) + d for q in range(p, self._period_of_day(stop.toordinal()) + 1, interval)
+        out = [make(q * 7 + base) + d for q in range(p, (stop.toordinal() - base) // 7 + 1, interval)
                for d in self._week_deltas]
-        i = max(bisect_right(out, self.dtstart), bisect_left(out, lo))
+        i = bisect_right(out, lo) if lo == self.dtstart else bisect_left(out, lo)  # (lo >= DTSTART)
+        j = bisect_right(out, stop) if inclusive else bisect_left(out, stop)
+        return out[i:j]
+
+    def _between_months(self, lo, stop, inclusive) -> list:
+        """MONTHLY by month day / n-th weekday, a short range: each month's days from the
+        cached table, in a list."""
+        interval, p0 = self.interval, self.p0
+        p = lo.year * 12 + lo.month - 1
+        p = p0 if p <= p0 else p0 + ((p - p0) // interval) * interval
+        monthdays, byday, months = self._month_days
+        ordinals = []
+        for q in range(p, stop.year * 12 + stop.month, interval):
+            y, m = divmod(q, 12)
+            if not months or m + 1 in months:
+                ordinals.extend(_month_ordinals(y, m + 1, monthdays, byday))
+        if self.is_date:
+            out = list(map(date.fromordinal, ordinals))
+        else:
+            deltas = self._time_deltas
+            out = [b + d for b in map(datetime.fromordinal, ordinals) for d in deltas]
+        i = bisect_right(out, lo) if lo == self.dtstart else bisect_left(out, lo)  # (lo >= DTSTART)
         j = bisect_right(out, stop) if inclusive else bisect_left(out, stop)
         return out[i:j]
 
@@ -614,7 +645,7 @@ class RuleIterator:
             else:
                 d0 = self._time_deltas[0]
                 out = [datetime.fromordinal(x) + d0 for x in days]
-            i = max(bisect_right(out, self.dtstart), bisect_left(out, lo))
+            i = bisect_right(out, lo) if lo == self.dtstart else bisect_left(out, lo)
             j = bisect_right(out, stop) if inclusive else bisect_left(out, stop)
             return out[i:j]
         return self._walk_daily(o, lo, stop, inclusive)

@@ -52,6 +52,7 @@ _NONE: tuple = ()
 _NO_MAP: dict = {}  # shared by single events; never written to
 _NO_SET: frozenset = frozenset()
 _UNSEEN = object()
+_ZERO = timedelta(0)
 
 
 class Instance:
@@ -64,15 +65,16 @@ class Instance:
     exception that applies, if any. ``instance_id`` is built on first use.
     """
 
-    __slots__ = ("series", "recurrence_id", "start_key", "end_key", "override", "_range")
+    __slots__ = ("series", "recurrence_id", "start_key", "end_key")
+    #: an unchanged occurrence has no exception; :class:`_Changed` instances do
+    override: Override | None = None
+    _range: Override | None = None
 
-    def __init__(self, series: "Series", recurrence_id, start_key, end_key, override, range_override=None):
+    def __init__(self, series: "Series", recurrence_id, start_key, end_key):
         self.series = series
         self.recurrence_id = recurrence_id
         self.start_key = start_key
         self.end_key = end_key
-        self.override = override
-        self._range = range_override
 
     # identity
     @property
@@ -169,6 +171,21 @@ class Instance:
         return hash((self.series.event.id, self.recurrence_id))
 
 
+class _Changed(Instance):
+    """An instance an exception applies to: ``override`` (RECURRENCE-ID) and/or the
+    RANGE=THISANDFUTURE exception in force (``_range``)."""
+
+    __slots__ = ("override", "_range")
+
+    def __init__(self, series: "Series", recurrence_id, start_key, end_key, override, range_override):
+        self.series = series
+        self.recurrence_id = recurrence_id
+        self.start_key = start_key
+        self.end_key = end_key
+        self.override = override
+        self._range = range_override
+
+
 class Series:
     """One timed event compiled for queries (see the module docstring).
 
@@ -214,6 +231,20 @@ class Series:
             self._plain = (t.nominal is None or self.floating) and not (self.all_day and self.tz is not UTC)
             self._single = self._plain
             self._simple = False
+            return
+        if rs is not None and len(rs.rrules) == 1 and not (event.overrides or rs.rdates or rs.exrules or rs.exdates):
+            # one rule and nothing else (the common recurring event): the short way
+            rule = rs.rrules[0]
+            self._rules = [RuleIterator(rule, t.start, self._until_wall(rule))]
+            self._unbounded = rule.count is None and rule.until is None
+            self._exrules = self._moved = self._ranges = self._range_keys = self._rdates = _NONE
+            self._counted = self._rdate_ends = self._overrides = _NO_MAP
+            self._exkeys = self._exdays = _NO_SET
+            self._max_len = self._duration if self._duration > _ZERO else _ZERO
+            self._max_shift = _ZERO
+            self._plain = (t.nominal is None or self.floating) and not (self.all_day and self.tz is not UTC)
+            self._single = False
+            self._simple = self._plain and not self.all_day
             return
         # (empty parts share one immutable empty value: fewer objects for the collector)
         self._counted = _NO_MAP  # COUNT rule id → its occurrences, filled by the first query
@@ -495,7 +526,7 @@ class Series:
         if self._plain:
             if rid_key is None:
                 rid_key = self._key(rid)
-            return Instance(self, rid, rid_key, rid_key + self._duration, None, None)
+            return Instance(self, rid, rid_key, rid_key + self._duration)
         ov = self._overrides.get(rid)
         if ov is not None and ov.cancelled and not include_cancelled:
             return None
@@ -532,7 +563,9 @@ class Series:
                 end_key = self._key(wall + (self.timing.nominal or self._duration))
             else:
                 end_key = start_key + self._duration
-        return Instance(self, rid, start_key, end_key, ov, rng)
+        if ov is None and rng is None:
+            return Instance(self, rid, start_key, end_key)
+        return _Changed(self, rid, start_key, end_key, ov, rng)
 
     def _unkey(self, key):
         return key if self.floating else to_wall(key, self.tz)
@@ -573,7 +606,7 @@ class Series:
             s = self._dtstart_key
             e = s + self._duration
             if s < hi_key and (e > lo_key or (s == e and s >= lo_key)):
-                return [Instance(self, self.dtstart, s, e, None, None)]
+                return [Instance(self, self.dtstart, s, e)]
             return []
         lo_w, hi_w = self._wall_bounds(lo_key, hi_key, walls)
         if self._simple:
@@ -588,7 +621,7 @@ class Series:
                     continue  # (not break: wall order can differ from UTC order in a DST gap)
                 e = s + dur
                 if e > lo_key or (s == e and s >= lo_key):
-                    out.append(Instance(self, rid, s, e, None, None))
+                    out.append(Instance(self, rid, s, e))
             return out
         seen = set()
         moved = self._moved
@@ -621,40 +654,54 @@ class Series:
         """The plain loop of :meth:`_overlapping_keys` for a timed series of one rule and
         no exceptions: the rule's wall times in a list, each placed by its day's UTC
         offset. ``None`` when a wall time falls in a DST gap (the general path names it)."""
-        walls = self._rule_walls(self._rules[0], lo_w, hi_w)
+        it = self._rules[0]
+        walls = it.between(lo_w, hi_w) if it.rule.count is None else self._rule_walls(it, lo_w, hi_w)
         if type(walls) is not list:
             walls = list(walls)
         dt = self.dtstart
         if lo_w <= dt < hi_w:
             walls.insert(0, dt)
-        exkeys, exdays = self._exkeys, self._exdays
+        if self.floating:
+            keys = walls
+        else:
+            table = day_offsets(self.tz)
+            try:  # every day seen before and without a DST transition: one subtraction each
+                keys = [w - table[w.toordinal()] for w in walls]
+            except (KeyError, TypeError):
+                keys = self._keys_of(walls)
+                if keys is None:
+                    return None
+        # keys rise with wall time outside DST gaps: the window is a slice
         dur = self._duration
-        out = []
-        append = out.append
-        floating = self.floating
+        if dur < _ZERO:
+            return None
+        if not dur:
+            i = bisect_left(keys, lo_key)
+        else:
+            i = bisect_right(keys, lo_key - dur) if lo_key - datetime.min > dur else 0
+        j = bisect_left(keys, hi_key)
+        exkeys, exdays = self._exkeys, self._exdays
+        if exkeys or exdays:
+            return [Instance(self, w, k, k + dur) for w, k in zip(walls[i:j], keys[i:j])
+                    if k not in exkeys and not (exdays and w.date() in exdays)]
+        return [Instance(self, w, k, k + dur) for w, k in zip(walls[i:j], keys[i:j])]
+
+    def _keys_of(self, walls: list) -> list | None:
+        """UTC keys of ``walls`` (this series' zone), asking the zone on days not cached
+        yet and on DST transition days; ``None`` when one lies in a DST gap."""
         tz = self.tz
-        table = None if floating else day_offsets(tz)
+        table = day_offsets(tz)
+        keys = []
         for w in walls:
-            if floating:
-                k = w
-            else:
-                off = table.get(w.toordinal(), _UNSEEN)
-                if off is not None and off is not _UNSEEN:
-                    k = w - off
-                else:
-                    k = to_utc(w, tz)  # a day not seen yet, or one with a DST transition
-                    if table.get(w.toordinal()) is None and to_wall(k, tz) != w:
-                        return None  # in a DST gap: the general path names it
-            if k >= hi_key:
-                break
-            if exdays and w.date() in exdays:
+            off = table.get(w.toordinal(), _UNSEEN)
+            if off is not None and off is not _UNSEEN:
+                keys.append(w - off)
                 continue
-            if exkeys and k in exkeys:
-                continue
-            e = k + dur
-            if e > lo_key or (k == e and k >= lo_key):
-                append(Instance(self, w, k, e, None, None))
-        return out
+            k = to_utc(w, tz)
+            if table.get(w.toordinal()) is None and to_wall(k, tz) != w:
+                return None
+            keys.append(k)
+        return keys
 
     def is_occurrence(self, rid) -> bool:
         """True when ``rid`` (a wall value, or aware datetime / date) is an original start

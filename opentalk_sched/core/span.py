@@ -39,6 +39,7 @@ from .rrule import DAILY, HOURLY, MINUTELY, MONTHLY, SECONDLY, WEEKLY, YEARLY, R
 #: in another zone (an aware EXDATE/RDATE/UNTIL read without converting it)
 SLACK = timedelta(days=2)
 _DAY = timedelta(days=1)
+_WEEK = timedelta(weeks=1)
 
 _SUBDAILY_UNIT = {HOURLY: timedelta(hours=1), MINUTELY: timedelta(minutes=1), SECONDLY: timedelta(seconds=1)}
 
@@ -79,7 +80,9 @@ def wall_span(event: Event) -> tuple[datetime, datetime | None]:
                 else:
                     last = max(last, start + reach)
             elif rule.until is not None:
-                last = max(last, _wall(rule.until) + _DAY)  # a DATE UNTIL covers its day
+                u = rule.until
+                u = u.replace(tzinfo=None) if u.__class__ is datetime else _wall(u)
+                last = max(last, u + _DAY)  # (+ a day: a DATE UNTIL covers its day)
             else:
                 bounded = False
         for rd in rs.rdates:
@@ -89,7 +92,7 @@ def wall_span(event: Event) -> tuple[datetime, datetime | None]:
             if rd.end is not None:
                 length = max(length, _wall(rd.end) - s)
     last += length
-    for ov in event.overrides.values():
+    for ov in event.overrides.values() if event.overrides else ():
         if ov.start is not None:
             w = _wall(ov.start)
             first = min(first, w)
@@ -126,13 +129,13 @@ def _count_reach(rule: RRule, dtstart) -> timedelta | None:
             days = {wd for _, wd in rule.byday}
             if interval != 1:
                 return None
-            return timedelta(weeks=n // len(days) + 2)
-        return timedelta(days=n * interval + 1)
+            return _WEEK * (n // len(days) + 2)
+        return _DAY * (n * interval + 1)
     if f == WEEKLY:
         if rule.bymonthday:
             return None
         per = len({wd for _, wd in rule.byday}) or 1
-        return timedelta(weeks=-(-n // per) * interval + 1, days=1)
+        return _WEEK * (-(-n // per) * interval + 1) + _DAY
     if f == MONTHLY:
         if rule.bymonthday and rule.byday:
             return None
@@ -142,11 +145,11 @@ def _count_reach(rule: RRule, dtstart) -> timedelta | None:
             return None
         if not (rule.bymonthday or rule.byday) and _day_of(dtstart) > 28:
             return None
-        return timedelta(days=31 * (n * interval + 1) + 1)
+        return _DAY * (31 * (n * interval + 1) + 1)
     if f == YEARLY:
         if rule.byday or rule.bymonthday or (isinstance(dtstart, date) and (dtstart.month, dtstart.day) == (2, 29)):
             return None
-        return timedelta(days=366 * (n * interval + 1) + 1)
+        return _DAY * (366 * (n * interval + 1) + 1)
     return None
 
 

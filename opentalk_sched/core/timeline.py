@@ -23,7 +23,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from datetime import datetime, timedelta, tzinfo
 from heapq import merge
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 from typing import Iterable, Iterator
 
 from .model import UTC, Event
@@ -48,10 +48,12 @@ class Timeline:
     """
 
     def __init__(self, events: Iterable[Event]) -> None:
-        self._rows: list[list] = []  # [first, last, event, Series | None] per timed event
-        (l0, short), (l1, medium), (l2, long_) = buckets = [(limit, []) for limit in _CLASSES]
-        self._long: list[list] = []
-        rows = self._rows
+        # parallel lists, one entry per timed event in the order given (no object per
+        # event: building a timeline of 10,000 events allocates a handful of lists)
+        self._events: list[Event] = []
+        firsts: list[datetime] = []
+        lasts: list[datetime | None] = []  # None: unbounded, or no cheap bound
+        checked = {}
         for e in events:
             t = e.timing
             if t is None:
@@ -62,50 +64,76 @@ class Timeline:
                     first, last = _midnight(first), _midnight(last)
                 if t.nominal is not None:
                     last += _DAY
-                row = [first, last, e, None]
             else:
-                row = [*wall_span(e), e, Series(e) if _needs_check(t) else None]
-                last = row[1]
-                if last is None:
-                    self._long.append(row)
-                    rows.append(row)
-                    continue
-                first = row[0]
-            rows.append(row)
+                first, last = wall_span(e)
+                if _needs_check(t):
+                    checked[len(firsts)] = Series(e)
+            self._events.append(e)
+            firsts.append(first)
+            lasts.append(last)
+        self._firsts, self._lasts = firsts, lasts
+        self._series: list[Series | None] = [None] * len(firsts)
+        for i, s in checked.items():
+            self._series[i] = s
+        self._classes: list | None = None  # the span index, built by the second query
+        self._long: list[int] = []
+        self._scans = 0
+
+    def _index(self) -> None:
+        """Sort the events into span classes: (length limit, sorted firsts, indexes)."""
+        firsts, lasts = self._firsts, self._lasts
+        classes: list[list[int]] = [[] for _ in _CLASSES]
+        short, medium, long_ = classes
+        l0, l1, l2 = _CLASSES
+        for i, (first, last) in enumerate(zip(firsts, lasts)):
+            if last is None:
+                self._long.append(i)
+                continue
             length = last - first
             if length <= l0:
-                short.append(row)
+                short.append(i)
             elif length <= l1:
-                medium.append(row)
+                medium.append(i)
             elif length <= l2:
-                long_.append(row)
+                long_.append(i)
             else:
-                self._long.append(row)
-        self._buckets = []
-        for limit, bucket in buckets:
-            bucket.sort(key=_first_of)
-            self._buckets.append((limit, [row[0] for row in bucket], bucket))
+                self._long.append(i)
+        self._classes = []
+        for limit, idx in zip(_CLASSES, classes):
+            idx.sort(key=firsts.__getitem__)
+            self._classes.append((limit, [firsts[i] for i in idx], idx))
 
     @property
     def series(self) -> list[Series]:
         """Every event compiled, in the order given (compiles those not compiled yet)."""
-        return [_compiled(row) for row in self._rows]
+        return [self._compiled(i) for i in range(len(self._events))]
+
+    def _compiled(self, i: int) -> Series:
+        s = self._series[i]
+        if s is None:
+            s = self._series[i] = Series(self._events[i])
+        return s
 
     def _candidates(self, lo: datetime, hi: datetime) -> list[Series]:
         """Compiled series whose wall span, widened by :data:`~opentalk_sched.core.span.SLACK`
-        (more than any UTC offset), reaches [lo, hi) (naive keys)."""
+        (more than any UTC offset), reaches [lo, hi) (naive keys). The first query scans
+        every span (cheaper than sorting them for one answer); later ones use the index."""
         lo, hi = lo - SLACK, hi + SLACK
-        out = []
-        for limit, firsts, rows in self._buckets:
-            i = bisect_left(firsts, lo - limit)
-            j = bisect_left(firsts, hi)
-            for row in rows[i:j]:
-                if row[1] >= lo:
-                    out.append(row[3] or _compiled(row))
-        for row in self._long:
-            if row[0] <= hi and (row[1] is None or row[1] >= lo):
-                out.append(row[3] or _compiled(row))
-        return out
+        lasts, firsts, series = self._lasts, self._firsts, self._series
+        if self._classes is None and not self._scans:
+            self._scans += 1
+            found = [i for i, (first, last) in enumerate(zip(firsts, lasts))
+                     if first <= hi and (last is None or last >= lo)]
+        else:
+            if self._classes is None:
+                self._index()
+            found = []
+            for limit, sorted_firsts, idx in self._classes:
+                a = bisect_left(sorted_firsts, lo - limit)
+                b = bisect_left(sorted_firsts, hi)
+                found.extend(i for i in idx[a:b] if lasts[i] >= lo)
+            found.extend(i for i in self._long if firsts[i] <= hi and (lasts[i] is None or lasts[i] >= lo))
+        return [series[i] or self._compiled(i) for i in found]
 
     def overlapping(self, start, end, tz: tzinfo | None = None, include_cancelled: bool = False) -> list[Instance]:
         """Every instance overlapping [start, end) (RFC 4791 §9.9), by start then event id.
@@ -149,16 +177,8 @@ class Timeline:
 
 
 _by_id = attrgetter("order_id")
-_first_of = itemgetter(0)
 _by_start = attrgetter("start_key")
 _DAY = timedelta(days=1)
-
-
-def _compiled(row: list) -> Series:
-    s = row[3]
-    if s is None:
-        s = row[3] = Series(row[2])
-    return s
 
 
 def _midnight(d) -> datetime:
