@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from opentalk_sched.core import Event, Override, RecurrenceSet, RRule, RuleIterator, Series, Timeline, Timing
+from opentalk_sched.core import Event, Override, OverrideKind, RecurrenceSet, RRule, RuleIterator, Series, Timeline, Timing
 from opentalk_sched.core.span import outer_span
 
 SETTINGS = settings(deadline=None, max_examples=60, derandomize=True)
@@ -180,3 +180,47 @@ def test_timeline_matches_each_series(evs, year, weeks):
         got = sorted((str(i.event.id), str(i.recurrence_id)) for i in timeline.overlapping(lo, hi))
         want = sorted((str(e.id), str(i.recurrence_id)) for e in evs for i in Series(e).overlapping(lo, hi))
         assert got == want
+
+
+@st.composite
+def one_rule_events(draw):
+    """One-rule timed events, with exceptions of every kind on some occurrences."""
+    zone = draw(st.sampled_from([None, "Europe/Berlin", "America/New_York", "UTC"]))
+    start = draw(starts)
+    shape = draw(st.one_of(periodic_shapes(), shapes()))
+    bound = draw(st.sampled_from(["", f";COUNT={draw(st.integers(1, 120))}",
+                                  f";UNTIL={start + timedelta(days=draw(st.integers(0, 900))):%Y%m%dT%H%M%S}Z"]))
+    length = timedelta(minutes=draw(st.sampled_from([0, 45, 60 * 26])))
+    lines = [shape + bound]
+    if draw(st.booleans()):
+        lines.append(f"EXDATE:{start + timedelta(days=draw(st.integers(0, 60))):%Y%m%dT%H%M%S}")
+    tz = ZoneInfo(zone) if zone else None
+    timing = Timing(start, start + length, tz, RecurrenceSet.from_lines(lines))
+    walls = [i.recurrence_id for i in islice(iter(Series(Event.new("probe", timing))), 40)]
+    overrides = {}
+    for rid in draw(st.lists(st.sampled_from(walls), max_size=4, unique=True)):
+        kind = draw(st.sampled_from(["cancel", "edit", "move"]))
+        if kind == "cancel":
+            overrides[rid] = Override(rid, kind=OverrideKind.CANCELLED)
+        elif kind == "edit":
+            overrides[rid] = Override(rid, title="edited")
+        else:
+            move = timedelta(hours=draw(st.integers(-24 * 60, 24 * 60)))
+            overrides[rid] = Override(rid, start=rid + move, end=rid + move + length)
+    return Event.new("e", timing, overrides=overrides)
+
+
+@SETTINGS
+@given(event=one_rule_events(), days=st.integers(-30, 400), weeks=st.integers(1, 9), cancelled=st.booleans())
+def test_one_rule_paths_agree_with_the_general_path(event, days, weeks, cancelled):
+    fast = Series(event)
+    general = Series(event)
+    general._simple = general._patch = False
+    lo = event.timing.start + timedelta(days=days)
+    hi = lo + timedelta(weeks=weeks)
+
+    def view(series):
+        return [(i.recurrence_id, i.start_key, i.end_key, i.title, i.status)
+                for i in series.overlapping(lo, hi, include_cancelled=cancelled)]
+
+    assert view(fast) == view(general)

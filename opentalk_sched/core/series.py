@@ -198,7 +198,7 @@ class Series:
         "event", "timing", "tz", "all_day", "floating", "dtstart", "_rules", "_counted",
         "_rdates", "_rdate_ends", "_exkeys", "_exdays", "_exrules", "_overrides",
         "_moved", "_ranges", "_range_keys", "_duration", "_max_len", "_max_shift",
-        "_span", "_unbounded", "_plain", "_single", "_simple", "_dtstart_key", "_order_id", "_to_utc",
+        "_span", "_unbounded", "_plain", "_single", "_simple", "_patch", "_dtstart_key", "_order_id", "_to_utc",
     )
 
     def __init__(self, event: Event) -> None:
@@ -230,7 +230,7 @@ class Series:
             # (whole days of an all-day series in a zone are nominal too: 23 or 25 hours)
             self._plain = (t.nominal is None or self.floating) and not (self.all_day and self.tz is not UTC)
             self._single = self._plain
-            self._simple = False
+            self._simple = self._patch = False
             return
         if rs is not None and len(rs.rrules) == 1 and not (event.overrides or rs.rdates or rs.exrules or rs.exdates):
             # one rule and nothing else (the common recurring event): the short way
@@ -245,6 +245,7 @@ class Series:
             self._plain = (t.nominal is None or self.floating) and not (self.all_day and self.tz is not UTC)
             self._single = False
             self._simple = self._plain and not self.all_day
+            self._patch = False
             return
         # (empty parts share one immutable empty value: fewer objects for the collector)
         self._counted = _NO_MAP  # COUNT rule id → its occurrences, filled by the first query
@@ -313,11 +314,14 @@ class Series:
         self._max_len = max(max_len, timedelta(0))
         self._max_shift = shift
         # no exception, period or nominal length: every instance is [key, key + duration)
-        self._plain = not (self._overrides or ends or (t.nominal is not None and not self.floating)
-                           or (self.all_day and self.tz is not UTC))
+        exact = not (ends or (t.nominal is not None and not self.floating) or (self.all_day and self.tz is not UTC))
+        self._plain = exact and not self._overrides
         self._single = self._plain and not self._rules and not self._rdates
-        self._simple = (self._plain and len(self._rules) == 1 and not self._rdates and not self._exrules
-                        and not self.all_day)
+        one_rule = exact and len(self._rules) == 1 and not self._rdates and not self._exrules and not self.all_day
+        self._simple = one_rule and not self._overrides
+        # one rule with RECURRENCE-ID exceptions (no RANGE): the one-rule path, then the
+        # exceptions applied to what it found (_patched)
+        self._patch = one_rule and bool(self._overrides) and not self._ranges
 
     @property
     def order_id(self) -> str:
@@ -613,6 +617,10 @@ class Series:
             out = self._overlapping_simple(lo_w, hi_w, lo_key, hi_key)
             if out is not None:
                 return out
+        elif self._patch:
+            out = self._overlapping_simple(lo_w, hi_w, lo_key, hi_key)
+            if out is not None:
+                return self._patched(out, lo_key, hi_key, include_cancelled)
         out = []
         if self._plain:  # no exceptions: [key, key + duration) for every occurrence
             dur = self._duration
@@ -685,6 +693,37 @@ class Series:
             return [Instance(self, w, k, k + dur) for w, k in zip(walls[i:j], keys[i:j])
                     if k not in exkeys and not (exdays and w.date() in exdays)]
         return [Instance(self, w, k, k + dur) for w, k in zip(walls[i:j], keys[i:j])]
+
+    def _patched(self, found: list[Instance], lo_key, hi_key, include_cancelled: bool) -> list[Instance]:
+        """Apply this series' RECURRENCE-ID exceptions to ``found``, the unchanged
+        occurrences overlapping [lo_key, hi_key): cancelled ones leave (unless asked
+        for), edited ones are rebuilt, moved ones are placed where they went, and those
+        moved into the window from elsewhere join."""
+        overrides = self._overrides
+        out = []
+        for inst in found:
+            if inst.recurrence_id not in overrides:
+                out.append(inst)
+                continue
+            inst = self._place(inst.recurrence_id, include_cancelled, inst.start_key)
+            if inst is not None:
+                s, e = inst.start_key, inst.end_key
+                if s < hi_key and (e > lo_key or (s == e and s >= lo_key)):
+                    out.append(inst)
+        if self._moved:
+            seen = {inst.recurrence_id for inst in found}
+            for rid, ov in self._moved:
+                if rid in seen:
+                    continue
+                s = self._key(self._wall_of(ov.start))
+                e = self._key(self._wall_of(ov.end)) if ov.end is not None else s + self._duration
+                if not (s < hi_key and (e > lo_key or (s == e and s >= lo_key))) or not self.is_occurrence(rid):
+                    continue
+                inst = self._place(rid, include_cancelled)
+                if inst is not None:
+                    out.append(inst)
+            out.sort(key=_start_order)
+        return out
 
     def _keys_of(self, walls: list) -> list | None:
         """UTC keys of ``walls`` (this series' zone), asking the zone on days not cached
