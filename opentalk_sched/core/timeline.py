@@ -77,7 +77,7 @@ class Timeline:
             self._series[i] = s
         self._classes: list | None = None  # the span index, built by the second query
         self._long: list[int] = []
-        self._scans = 0
+        self._scanned = False
 
     def _index(self) -> None:
         """Sort the events into span classes: (length limit, sorted firsts, indexes)."""
@@ -118,10 +118,10 @@ class Timeline:
         """Compiled series whose wall span, widened by :data:`~opentalk_sched.core.span.SLACK`
         (more than any UTC offset), reaches [lo, hi) (naive keys). The first query scans
         every span (cheaper than sorting them for one answer); later ones use the index."""
-        lo, hi = lo - SLACK, hi + SLACK
+        lo, hi = _shift(lo, -SLACK), _shift(hi, SLACK)
         lasts, firsts, series = self._lasts, self._firsts, self._series
-        if self._classes is None and not self._scans:
-            self._scans += 1
+        if not self._scanned:
+            self._scanned = True
             found = [i for i, (first, last) in enumerate(zip(firsts, lasts))
                      if first <= hi and (last is None or last >= lo)]
         else:
@@ -129,7 +129,7 @@ class Timeline:
                 self._index()
             found = []
             for limit, sorted_firsts, idx in self._classes:
-                a = bisect_left(sorted_firsts, lo - limit)
+                a = bisect_left(sorted_firsts, _shift(lo, -limit))
                 b = bisect_left(sorted_firsts, hi)
                 found.extend(i for i in idx[a:b] if lasts[i] >= lo)
             found.extend(i for i in self._long if firsts[i] <= hi and (lasts[i] is None or lasts[i] >= lo))
@@ -192,11 +192,22 @@ def _needs_check(t) -> bool:
 
 
 def _utc_bound(value, tz: tzinfo) -> datetime:
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            return value.astimezone(UTC).replace(tzinfo=None)
-        return to_utc(value, tz)
-    return to_utc(datetime(value.year, value.month, value.day), tz)
+    """A query bound → naive UTC; bounds beyond what datetime holds clamp to its ends."""
+    try:
+        if isinstance(value, datetime):
+            if value.tzinfo is not None:
+                return value.astimezone(UTC).replace(tzinfo=None)
+            return to_utc(value, tz)
+        return to_utc(datetime(value.year, value.month, value.day), tz)
+    except OverflowError:
+        return datetime.min if value.year < 5000 else datetime.max
+
+
+def _shift(value: datetime, delta: timedelta) -> datetime:
+    try:
+        return value + delta
+    except OverflowError:
+        return datetime.max if delta > timedelta(0) else datetime.min
 
 
 def sort_key(inst: Instance, tz: tzinfo | None = None):

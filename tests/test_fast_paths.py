@@ -1,9 +1,12 @@
-"""COUNT without walking from DTSTART, and the Timeline's outer spans.
+"""The engine's fast paths against the slow ones they stand in for (issue 7).
 
-:meth:`RuleIterator.nth` finds the n-th occurrence by arithmetic over whole periods for
-the shapes that have a fixed number of occurrences per period, and
-:func:`~opentalk_sched.core.span.outer_span` bounds an event without compiling it.
-Both are checked against the plain walk / the exact compiled span.
+* :meth:`RuleIterator.nth` finds the n-th occurrence by arithmetic over whole periods
+  for shapes with a fixed number of occurrences per period: checked against the walk;
+* :func:`~opentalk_sched.core.span.outer_span` bounds an event without compiling it:
+  checked against the exact compiled span, and a Timeline (first query: scan; later:
+  index) against each series on its own;
+* the one-rule list path of :class:`Series`, with RECURRENCE-ID exceptions applied
+  after it: checked against the general path.
 """
 
 from __future__ import annotations
@@ -224,3 +227,18 @@ def test_one_rule_paths_agree_with_the_general_path(event, days, weeks, cancelle
                 for i in series.overlapping(lo, hi, include_cancelled=cancelled)]
 
     assert view(fast) == view(general)
+
+
+def test_timeline_takes_the_widest_bounds():
+    berlin = ZoneInfo("Europe/Berlin")
+    zoned = Event.new("z", Timing(datetime(2025, 1, 1, 9), datetime(2025, 1, 1, 10), berlin,
+                                  RecurrenceSet.from_lines(["FREQ=YEARLY;COUNT=3"])))
+    floating = Event.new("f", Timing(datetime(2025, 1, 1, 9), datetime(2025, 1, 1, 10), None,
+                                     RecurrenceSet.from_lines(["FREQ=YEARLY;COUNT=2"])))
+    timeline = Timeline([zoned, floating])
+    for lo, hi, tz in [(date(1, 1, 1), date(9999, 12, 31), None),
+                       (datetime(1, 1, 1), datetime(9999, 12, 31, 23, 59), berlin)]:
+        for _ in range(2):  # the scan, then the index
+            found = timeline.overlapping(lo, hi, tz)
+            assert sorted((i.recurrence_id.year, i.event.title) for i in found) == [
+                (2025, "f"), (2025, "z"), (2026, "f"), (2026, "z"), (2027, "z")]
