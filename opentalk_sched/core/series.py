@@ -198,7 +198,7 @@ class Series:
         "event", "timing", "tz", "all_day", "floating", "dtstart", "_rules", "_counted",
         "_rdates", "_rdate_ends", "_exkeys", "_exdays", "_exrules", "_overrides",
         "_moved", "_ranges", "_range_keys", "_duration", "_max_len", "_max_shift",
-        "_span", "_unbounded", "_plain", "_single", "_simple", "_patch", "_dtstart_key", "_order_id", "_to_utc",
+        "_span", "_unbounded", "_plain", "_single", "_simple", "_patch", "_offsets", "_dtstart_key", "_order_id", "_to_utc",
     )
 
     def __init__(self, event: Event) -> None:
@@ -211,6 +211,7 @@ class Series:
         self.floating = t.tz is None and not self.all_day
         self.tz: tzinfo | None = t.tz if t.tz is not None else (UTC if self.all_day else None)
         self._to_utc = utc_converter(self.tz) if self.tz is not None else None
+        self._offsets = day_offsets(self.tz) if self.tz is not None and not self.all_day else None
         self.dtstart = t.start
         self._dtstart_key = self._key(t.start)
         if self.floating or self.all_day:
@@ -669,10 +670,10 @@ class Series:
         dt = self.dtstart
         if lo_w <= dt < hi_w:
             walls.insert(0, dt)
-        if self.floating:
+        table = self._offsets
+        if table is None:  # floating: the wall times are the keys
             keys = walls
         else:
-            table = day_offsets(self.tz)
             try:  # every day seen before and without a DST transition: one subtraction each
                 keys = [w - table[w.toordinal()] for w in walls]
             except (KeyError, TypeError):
@@ -686,7 +687,10 @@ class Series:
         if not dur:
             i = bisect_left(keys, lo_key)
         else:
-            i = bisect_right(keys, lo_key - dur) if lo_key - datetime.min > dur else 0
+            try:
+                i = bisect_right(keys, lo_key - dur)
+            except OverflowError:  # (a window from datetime.min)
+                i = 0
         j = bisect_left(keys, hi_key)
         exkeys, exdays = self._exkeys, self._exdays
         if exkeys or exdays:
@@ -729,18 +733,17 @@ class Series:
         """UTC keys of ``walls`` (this series' zone), asking the zone on days not cached
         yet and on DST transition days; ``None`` when one lies in a DST gap."""
         tz = self.tz
-        table = day_offsets(tz)
-        keys = []
-        for w in walls:
-            off = table.get(w.toordinal(), _UNSEEN)
-            if off is not None and off is not _UNSEEN:
-                keys.append(w - off)
-                continue
-            k = to_utc(w, tz)
-            if table.get(w.toordinal()) is None and to_wall(k, tz) != w:
-                return None
-            keys.append(k)
-        return keys
+        table = self._offsets
+        get = table.get
+        offsets = [get(w.toordinal()) for w in walls]
+        for n, off in enumerate(offsets):
+            if off is None:  # a day not seen yet, or one with a DST transition
+                w = walls[n]
+                k = to_utc(w, tz)
+                if table.get(w.toordinal()) is None and to_wall(k, tz) != w:
+                    return None
+                offsets[n] = w - k
+        return [w - off for w, off in zip(walls, offsets)]
 
     def is_occurrence(self, rid) -> bool:
         """True when ``rid`` (a wall value, or aware datetime / date) is an original start
