@@ -18,7 +18,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from opentalk_sched.core import Event, Override, OverrideKind, RecurrenceSet, RRule, RuleIterator, Series, Timeline, Timing
+from opentalk_sched.core import (
+    Event, Observance, Override, OverrideKind, RecurrenceSet, RRule, RuleIterator, Series, Timeline, Timing, VTimezone,
+)
 from opentalk_sched.core.span import outer_span
 
 SETTINGS = settings(deadline=None, max_examples=60, derandomize=True)
@@ -242,3 +244,60 @@ def test_timeline_takes_the_widest_bounds():
             found = timeline.overlapping(lo, hi, tz)
             assert sorted((i.recurrence_id.year, i.event.title) for i in found) == [
                 (2025, "f"), (2025, "z"), (2026, "f"), (2026, "z"), (2027, "z")]
+
+
+# regressions found by review of the fast paths
+
+
+def test_a_gap_that_spans_midnight_is_a_transition_day():
+    """A custom zone whose DST gap runs 23:30 → 00:30: 23:45 does not exist that night,
+    although both midnights read the same offset (zones._day_offset asks both folds)."""
+    odd = VTimezone("Odd/Zone", (
+        Observance("STANDARD", datetime(1970, 10, 25, 3, 0), 7200, 3600, "FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU"),
+        Observance("DAYLIGHT", datetime(1970, 3, 28, 23, 30), 3600, 7200, "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SA"),
+    ))
+    ev = Event.new("x", Timing(datetime(2025, 3, 27, 23, 45), datetime(2025, 3, 28, 0, 15), odd,
+                               RecurrenceSet.from_lines(["FREQ=DAILY;COUNT=5"])))
+    starts = [i.start for i in Series(ev).overlapping(datetime(2025, 3, 27), datetime(2025, 4, 2))]
+    # the 29th's 23:45 lies in the gap: the instant after it, named by its real wall time
+    assert [(s.day, s.hour, s.minute) for s in starts] == [(27, 23, 45), (28, 23, 45), (30, 0, 45),
+                                                           (30, 23, 45), (31, 23, 45)]
+    assert [s.utcoffset() for s in starts] == [timedelta(hours=h) for h in (1, 1, 2, 2, 2)]
+
+
+def test_a_single_event_in_a_dst_gap_starts_after_the_gap():
+    berlin = ZoneInfo("Europe/Berlin")
+    ev = Event.new("g", Timing(datetime(2025, 3, 30, 2, 30), datetime(2025, 3, 30, 4, 30), berlin))
+    inst, = Series(ev).overlapping(datetime(2025, 3, 29), datetime(2025, 3, 31))
+    assert inst.start == datetime(2025, 3, 30, 3, 30, tzinfo=berlin)
+    assert (inst.start.hour, inst.end - inst.start) == (3, timedelta(hours=1))
+
+
+def test_second_60_is_read_as_59_once():
+    ev = Event.new("x", Timing(datetime(2025, 1, 6, 9), datetime(2025, 1, 6, 10), ZoneInfo("Europe/Berlin"),
+                               RecurrenceSet.from_lines(["FREQ=DAILY;BYSECOND=59,60"])))
+    got = [str(i.recurrence_id) for i in Series(ev).overlapping(datetime(2025, 1, 6), datetime(2025, 1, 8))]
+    assert got == ["2025-01-06 09:00:00", "2025-01-06 09:00:59", "2025-01-07 09:00:59"]
+
+
+def test_count_bounds_past_9999_do_not_break_a_timeline():
+    birthday = Event.new("birthday", Timing(date(2025, 5, 1), date(2025, 5, 2), None,
+                                            RecurrenceSet.from_lines(["FREQ=YEARLY;COUNT=9999"])))
+    century = Event.new("c", Timing(datetime(2025, 5, 1, 9), datetime(2025, 5, 1, 10), None,
+                                    RecurrenceSet.from_lines(["FREQ=YEARLY;INTERVAL=100;COUNT=100"])))
+    assert outer_span(birthday)[1] is None
+    got = Timeline([birthday, century]).overlapping(date(2025, 1, 1), date(2026, 1, 1))
+    assert sorted(i.event.title for i in got) == ["birthday", "c"]
+
+
+def test_an_occurrence_moved_onto_another_keeps_the_general_order():
+    ev = Event.new("d", Timing(datetime(2025, 1, 6, 9), datetime(2025, 1, 6, 10), ZoneInfo("UTC"),
+                               RecurrenceSet.from_lines(["FREQ=DAILY;COUNT=5"])))
+    ev.overrides[datetime(2025, 1, 7, 9)] = Override(datetime(2025, 1, 7, 9), start=datetime(2025, 1, 8, 9),
+                                                     end=datetime(2025, 1, 8, 10))
+    fast, general = Series(ev), Series(ev)
+    general._simple = general._patch = False
+    window = (datetime(2025, 1, 8), datetime(2025, 1, 8, 12))
+    want = [datetime(2025, 1, 7, 9), datetime(2025, 1, 8, 9)]  # same start: by original start
+    assert [i.recurrence_id for i in fast.overlapping(*window)] == want
+    assert [i.recurrence_id for i in general.overlapping(*window)] == want

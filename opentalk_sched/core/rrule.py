@@ -339,7 +339,8 @@ def _time_plan(freq, hours, minutes, seconds):
     h, m, sec = tuple(sorted(set(hours))), tuple(sorted(set(minutes))), tuple(sorted(set(seconds)))
     if freq > DAILY:
         return h, m, sec, ()
-    return h, m, sec, tuple(sorted(a * 3600 + b * 60 + min(c, 59) for a in h for b in m for c in sec))
+    # (a leap second 60 is read as 59: BYSECOND=59,60 is one time, not two)
+    return h, m, sec, tuple(sorted({a * 3600 + b * 60 + min(c, 59) for a in h for b in m for c in sec}))
 
 
 @lru_cache(maxsize=1024)

@@ -105,12 +105,7 @@ class Instance:
 
     @property
     def start(self):
-        s = self.series
-        if self.override is None and self._range is None and not (s.floating or s.all_day):
-            # the original start is the wall time: no conversion (fold=0 is the instant
-            # the key names, SPEC §1)
-            return self.recurrence_id.replace(tzinfo=s.tz)
-        return s.present(self.start_key, self.is_all_day)
+        return self.series.present(self.start_key, self.is_all_day)
 
     @property
     def end(self):
@@ -422,7 +417,10 @@ class Series:
             j = bisect_left(found, hi)
             return found[i:j]
         # the COUNT-th occurrence is known: the rule up to it, like an UNTIL
-        stop = found + (_DAY if self.all_day else _TICK)
+        try:
+            stop = found + (_DAY if self.all_day else _TICK)
+        except OverflowError:  # (the last one is 9999-12-31)
+            stop = hi
         return it.between(lo, stop if stop < hi else hi)
 
     def _count(self, it: RuleIterator):
@@ -903,7 +901,8 @@ def _last_until(it: RuleIterator, all_day: bool) -> list:
 
 
 def _start_order(inst: Instance):
-    return inst.start_key
+    """Instances of one series: by start, then by original start (the store's order)."""
+    return inst.start_key, inst.recurrence_id
 
 
 def expand(event: Event, start, end, tz: tzinfo | None = None, include_cancelled: bool = False) -> list[Instance]:

@@ -58,7 +58,16 @@ def outer_span(event: Event) -> tuple[datetime, datetime | None]:
 
 def wall_span(event: Event) -> tuple[datetime, datetime | None]:
     """:func:`outer_span` before widening by :data:`SLACK`: bounds read in wall time as
-    written (a caller widens the window it compares with instead)."""
+    written (a caller widens the window it compares with instead). An end past year
+    9999 is ``None`` (no bound)."""
+    try:
+        return _wall_span(event)
+    except OverflowError:  # a generous COUNT estimate or an end past 9999
+        first, _ = _wall_span(event, bounded=False)
+        return first, None
+
+
+def _wall_span(event: Event, bounded: bool = True) -> tuple[datetime, datetime | None]:
     t = event.timing
     if t is None:
         raise ValueError("a time-independent event has no span")
@@ -69,10 +78,9 @@ def wall_span(event: Event) -> tuple[datetime, datetime | None]:
     if t.nominal is not None:  # a nominal day can be 25 hours long
         length = max(length, t.nominal) + _DAY
     first = last = start
-    bounded = True
     rs = t.recurrence
     if rs is not None:
-        for rule in rs.rrules:
+        for rule in rs.rrules if bounded else ():
             if rule.count is not None:
                 reach = _count_reach(rule, t.start)
                 if reach is None:
@@ -91,6 +99,11 @@ def wall_span(event: Event) -> tuple[datetime, datetime | None]:
             last = max(last, s)
             if rd.end is not None:
                 length = max(length, _wall(rd.end) - s)
+    if not bounded:  # only the first start is asked for
+        for ov in event.overrides.values():
+            if ov.start is not None:
+                first = min(first, _wall(ov.start))
+        return first, None
     last += length
     for ov in event.overrides.values() if event.overrides else ():
         if ov.start is not None:

@@ -97,8 +97,13 @@ def _day_offset(ordinal: int, tz: tzinfo) -> timedelta | None:
     a = tz.utcoffset(day.replace(tzinfo=tz))
     if ordinal >= _LAST_DAY:  # 9999-12-31 has no next day to compare with
         return a
-    b = tz.utcoffset((day + _DAY1).replace(tzinfo=tz))
-    return a if a == b else None
+    # the next midnight read both ways (PEP 495 fold): a gap or fold that spans it
+    # (a transition at 23:30 that skips to 00:30) changes the offset within this day
+    # although both midnights read fold=0 agree
+    after = (day + _DAY1).replace(tzinfo=tz)
+    if tz.utcoffset(after) != a or tz.utcoffset(after.replace(fold=1)) != a:
+        return None
+    return a
 
 
 def to_utc(wall: datetime, tz: tzinfo) -> datetime:
