@@ -25,6 +25,7 @@ from datetime import datetime, timedelta, tzinfo
 from heapq import merge
 from operator import attrgetter
 from typing import Iterable, Iterator
+from uuid import UUID
 
 from .model import UTC, Event
 from .rrule import DAILY
@@ -176,7 +177,13 @@ class Timeline:
         return max(found, key=lambda i: sort_key(i, tz), default=None)
 
 
-_by_id = attrgetter("order_id")
+def _by_id(s: Series):
+    """A series' event id for ordering: the UUID's number, which orders like its text
+    (fixed-width lowercase hex) without formatting it."""
+    event_id = s.event.id
+    return event_id.int if event_id.__class__ is UUID else str(event_id)
+
+
 _by_start = attrgetter("start_key")
 _DAY = timedelta(days=1)
 
