@@ -25,7 +25,9 @@ bound is converted to wall time in ``tz`` and compared by wall time.
 Occurrences are computed in the series' wall time, then placed on the time line
 (:func:`~opentalk_sched.core.zones.to_utc`: DST gap forward, fold earlier). A window
 query starts at the window's period, so its cost does not grow with the distance from
-DTSTART; a rule with COUNT is counted once from DTSTART and cached.
+DTSTART. A rule with COUNT has its last occurrence found once and cached: by period
+arithmetic (:meth:`RuleIterator.nth`) for shapes with a fixed number of occurrences per
+period, else by counting from DTSTART.
 """
 
 from __future__ import annotations
