@@ -574,7 +574,12 @@ class RuleIterator:
         make = date.fromordinal if self.is_date else datetime.fromordinal
         out = [make(q * 7 + base) + d for q in range(p, (stop.toordinal() - base) // 7 + 1, interval)
                for d in self._week_deltas]
-        i = bisect_right(out, lo) if lo == self.dtstart else bisect_left(out, lo)  # (lo >= DTSTART)
+        return self._slice(out, lo, stop, inclusive)
+
+    def _slice(self, out: list, lo, stop, inclusive: bool) -> list:
+        """The part of the sorted ``out`` that :meth:`between` yields: after DTSTART, from
+        ``lo`` (already at or after DTSTART), up to ``stop`` (included for UNTIL)."""
+        i = bisect_right(out, lo) if lo == self.dtstart else bisect_left(out, lo)
         j = bisect_right(out, stop) if inclusive else bisect_left(out, stop)
         return out[i:j]
 
@@ -595,9 +600,7 @@ class RuleIterator:
         else:
             deltas = self._time_deltas
             out = [b + d for b in map(datetime.fromordinal, ordinals) for d in deltas]
-        i = bisect_right(out, lo) if lo == self.dtstart else bisect_left(out, lo)  # (lo >= DTSTART)
-        j = bisect_right(out, stop) if inclusive else bisect_left(out, stop)
-        return out[i:j]
+        return self._slice(out, lo, stop, inclusive)
 
     def _between_days(self, lo, stop, inclusive):
         dtstart = self.dtstart
@@ -646,9 +649,7 @@ class RuleIterator:
             else:
                 d0 = self._time_deltas[0]
                 out = [datetime.fromordinal(x) + d0 for x in days]
-            i = bisect_right(out, lo) if lo == self.dtstart else bisect_left(out, lo)
-            j = bisect_right(out, stop) if inclusive else bisect_left(out, stop)
-            return out[i:j]
+            return self._slice(out, lo, stop, inclusive)
         return self._walk_daily(o, lo, stop, inclusive)
 
     def _walk_daily(self, o, lo, stop, inclusive):

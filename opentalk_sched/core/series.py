@@ -218,32 +218,27 @@ class Series:
         rs = t.recurrence
         self._order_id = None
         self._span = None
-        if rs is None and not event.overrides:  # a single event: nothing else to compile
-            self._rules = self._exrules = self._moved = self._ranges = self._range_keys = self._rdates = _NONE
-            self._counted = self._rdate_ends = self._overrides = _NO_MAP
-            self._exkeys = self._exdays = _NO_SET
-            self._unbounded = False
-            self._max_len = max(self._duration, timedelta(0))
-            self._max_shift = timedelta(0)
-            # (whole days of an all-day series in a zone are nominal too: 23 or 25 hours)
-            self._plain = (t.nominal is None or self.floating) and not (self.all_day and self.tz is not UTC)
-            self._single = self._plain
-            self._simple = self._patch = False
-            return
-        if rs is not None and len(rs.rrules) == 1 and not (event.overrides or rs.rdates or rs.exrules or rs.exdates):
-            # one rule and nothing else (the common recurring event): the short way
-            rule = rs.rrules[0]
-            self._rules = [RuleIterator(rule, t.start, self._until_wall(rule))]
-            self._unbounded = rule.count is None and rule.until is None
+        one_rule = rs is not None and len(rs.rrules) == 1 and not (rs.rdates or rs.exrules or rs.exdates)
+        if not event.overrides and (rs is None or one_rule):
+            # a single event, or one rule and nothing else (the common recurring event):
+            # every other part is empty (one shared immutable value each)
             self._exrules = self._moved = self._ranges = self._range_keys = self._rdates = _NONE
             self._counted = self._rdate_ends = self._overrides = _NO_MAP
             self._exkeys = self._exdays = _NO_SET
             self._max_len = self._duration if self._duration > _ZERO else _ZERO
             self._max_shift = _ZERO
+            # (whole days of an all-day series in a zone are nominal too: 23 or 25 hours)
             self._plain = (t.nominal is None or self.floating) and not (self.all_day and self.tz is not UTC)
-            self._single = False
-            self._simple = self._plain and not self.all_day
             self._patch = False
+            if rs is None:
+                self._rules = _NONE
+                self._unbounded = False
+                self._single, self._simple = self._plain, False
+            else:
+                rule = rs.rrules[0]
+                self._rules = [RuleIterator(rule, t.start, self._until_wall(rule))]
+                self._unbounded = rule.count is None and rule.until is None
+                self._single, self._simple = False, self._plain and not self.all_day
             return
         # (empty parts share one immutable empty value: fewer objects for the collector)
         self._counted = _NO_MAP  # COUNT rule id → its occurrences, filled by the first query
@@ -614,14 +609,10 @@ class Series:
                 return [Instance(self, self.dtstart, s, e)]
             return []
         lo_w, hi_w = self._wall_bounds(lo_key, hi_key, walls)
-        if self._simple:
+        if self._simple or self._patch:
             out = self._overlapping_simple(lo_w, hi_w, lo_key, hi_key)
             if out is not None:
-                return out
-        elif self._patch:
-            out = self._overlapping_simple(lo_w, hi_w, lo_key, hi_key)
-            if out is not None:
-                return self._patched(out, lo_key, hi_key, include_cancelled)
+                return out if self._simple else self._patched(out, lo_key, hi_key, include_cancelled)
         out = []
         if self._plain:  # no exceptions: [key, key + duration) for every occurrence
             dur = self._duration
@@ -643,18 +634,8 @@ class Series:
             s, e = inst.start_key, inst.end_key
             if s < hi_key and (e > lo_key or (s == e and s >= lo_key)):
                 out.append(inst)
-        for rid, ov in moved:
-            if rid in seen or ov.start is None:
-                continue
-            s = self._key(self._wall_of(ov.start))
-            e = self._key(self._wall_of(ov.end)) if ov.end is not None else s + self._duration
-            if not (s < hi_key and (e > lo_key or (s == e and s >= lo_key))):
-                continue
-            if not self.is_occurrence(rid):
-                continue
-            inst = self._place(rid, include_cancelled)
-            if inst is not None:
-                out.append(inst)
+        if moved:
+            out.extend(self._moved_in(seen, lo_key, hi_key, include_cancelled))
         if moved or self._ranges or self._rdate_ends:
             out.sort(key=_start_order)
         return out
@@ -715,19 +696,23 @@ class Series:
                 if s < hi_key and (e > lo_key or (s == e and s >= lo_key)):
                     out.append(inst)
         if self._moved:
-            seen = {inst.recurrence_id for inst in found}
-            for rid, ov in self._moved:
-                if rid in seen:
-                    continue
-                s = self._key(self._wall_of(ov.start))
-                e = self._key(self._wall_of(ov.end)) if ov.end is not None else s + self._duration
-                if not (s < hi_key and (e > lo_key or (s == e and s >= lo_key))) or not self.is_occurrence(rid):
-                    continue
-                inst = self._place(rid, include_cancelled)
-                if inst is not None:
-                    out.append(inst)
+            out.extend(self._moved_in({inst.recurrence_id for inst in found}, lo_key, hi_key, include_cancelled))
             out.sort(key=_start_order)
         return out
+
+    def _moved_in(self, seen, lo_key, hi_key, include_cancelled: bool) -> Iterator[Instance]:
+        """Instances moved into [lo_key, hi_key) whose original start is not in ``seen``
+        (the occurrences the caller already placed)."""
+        for rid, ov in self._moved:
+            if rid in seen:
+                continue
+            s = self._key(self._wall_of(ov.start))
+            e = self._key(self._wall_of(ov.end)) if ov.end is not None else s + self._duration
+            if not (s < hi_key and (e > lo_key or (s == e and s >= lo_key))) or not self.is_occurrence(rid):
+                continue
+            inst = self._place(rid, include_cancelled)
+            if inst is not None:
+                yield inst
 
     def _keys_of(self, walls: list) -> list | None:
         """UTC keys of ``walls`` (this series' zone), asking the zone on days not cached

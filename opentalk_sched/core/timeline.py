@@ -77,7 +77,7 @@ class Timeline:
         for i, s in checked.items():
             self._series[i] = s
         self._classes: list | None = None  # the span index, built by the second query
-        self._long: list[int] = []
+        self._long: list[int] = []  # (of the index: unbounded or longer than every class)
         self._scanned = False
 
     def _index(self) -> None:
