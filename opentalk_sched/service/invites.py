@@ -64,10 +64,8 @@ class InviteOperations(Presenting):
             if self.store.get_user_invite(event.id, invitee) is not None:
                 return False
             now = self.now()
-            inv = UserInvite(event.id, invitee, role, InviteStatus.PENDING, caller, now, now)
-            self.store.save_user_invite(inv)
-            event = self._bump(event, caller)
-            self.emit(Change.INVITED, event, caller, suppress_email_notification, affected=(self.attendee_of(inv),))
+            self._invited(event, UserInvite(event.id, invitee, role, InviteStatus.PENDING, caller, now, now),
+                          caller, suppress_email_notification)
         return True
 
     def invite_email(
@@ -87,16 +85,23 @@ class InviteOperations(Presenting):
                     return False
                 now = self.now()
                 inv = UserInvite(event.id, user.id, _as_user_role(role), InviteStatus.PENDING, caller, now, now)
-                self.store.save_user_invite(inv)
             else:
                 if self.store.get_email_invite(event.id, address) is not None:
                     return False
                 now = self.now()
                 inv = EmailInvite(event.id, address, role, InviteStatus.PENDING, caller, now, now)
-                self.store.save_email_invite(inv)
-            event = self._bump(event, caller)
-            self.emit(Change.INVITED, event, caller, suppress_email_notification, affected=(self.attendee_of(inv),))
+            self._invited(event, inv, caller, suppress_email_notification)
         return True
+
+    def _invited(self, event, inv: UserInvite | EmailInvite, caller: uuid.UUID, suppress: bool) -> None:
+        """Store a new invite, bump the event's revision and tell who is affected
+        (inside the caller's write transaction)."""
+        if isinstance(inv, UserInvite):
+            self.store.save_user_invite(inv)
+        else:
+            self.store.save_email_invite(inv)
+        event = self._bump(event, caller)
+        self.emit(Change.INVITED, event, caller, suppress, affected=(self.attendee_of(inv),))
 
     def list_invites(self, caller: uuid.UUID, event_id: uuid.UUID, query: InviteQuery = InviteQuery()) -> InvitePage:
         """One page of the event's invites (creator and invitees may read them)."""
