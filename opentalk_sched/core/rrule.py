@@ -370,7 +370,7 @@ class RuleIterator:
     __slots__ = (
         "rule", "dtstart", "is_date", "until", "freq", "interval", "p0", "times",
         "day_ok", "setpos", "byhour", "byminute", "bysecond", "_month_days",
-        "_weekday_only", "_yearly_plan", "_time_deltas", "_week_deltas",
+        "_weekday_only", "_yearly_plan", "_time_deltas", "_week_deltas", "lister",
     )
 
     def __init__(self, rule: RRule, dtstart: date | datetime, until: date | datetime | None = ...) -> None:
@@ -440,6 +440,16 @@ class RuleIterator:
         self._week_deltas = None
         if freq == WEEKLY and self._weekday_only is not None:
             self._week_deltas = _week_deltas(self._weekday_only, r.wkst, self.times)
+        #: ``lister(self, lo, hi)``: this shape's list builder (the ``_list_*`` functions
+        #: below: a plain function, not a bound method, so no reference cycle), or None
+        self.lister = None
+        if not self.setpos:
+            if freq == DAILY:
+                self.lister = RuleIterator._list_days
+            elif self._week_deltas is not None:
+                self.lister = RuleIterator._list_weeks
+            elif self._month_days is not None:
+                self.lister = RuleIterator._list_months
 
     # -- periods ---------------------------------------------------------------------
 
@@ -543,7 +553,7 @@ class RuleIterator:
 
     # -- iteration -------------------------------------------------------------------
 
-    def between(self, lo: date | datetime | None, hi: date | datetime) -> Iterator[date | datetime]:  # noqa: C901
+    def between(self, lo: date | datetime | None, hi: date | datetime) -> Iterator[date | datetime]:
         """Occurrences ``t`` with ``lo <= t < hi`` (``lo=None``: from DTSTART) and
         ``t > dtstart``, ascending, stopping at UNTIL (inclusive). Bounds are wall times of
         the same kind as DTSTART. COUNT is not applied here."""
@@ -554,27 +564,15 @@ class RuleIterator:
             stop, inclusive = self.until, True
         else:
             stop, inclusive = hi, False
+        if self.lister is not None and stop.toordinal() - lo.toordinal() < _LIST_DAYS:
+            return self._slice(self.lister(self, lo, stop), lo, stop, inclusive)
         if self.freq == DAILY and not self.setpos:
-            return self._between_daily(lo, stop, inclusive)
-        if not self.setpos and stop.toordinal() - lo.toordinal() < _LIST_DAYS:
-            if self._week_deltas is not None:
-                return self._between_weeks(lo, stop, inclusive)
-            if self._month_days is not None:
-                return self._between_months(lo, stop, inclusive)
+            interval, p0 = self.interval, self.p0
+            o = max(lo.toordinal(), p0)
+            return self._walk_daily(p0 + -(-(o - p0) // interval) * interval, lo, stop, inclusive)
         if self.freq <= DAILY:
             return self._between_days(lo, stop, inclusive)
         return self._between_subdaily(lo, stop, inclusive)
-
-    def _between_weeks(self, lo, stop, inclusive) -> list:
-        """WEEKLY on weekdays only, a short range: every week's days by arithmetic, in a list."""
-        interval, p0 = self.interval, self.p0
-        base = 1 + self.rule.wkst  # weeks start on WKST; ordinal 1 is a Monday
-        p = (lo.toordinal() - base) // 7
-        p = p0 if p <= p0 else p0 + ((p - p0) // interval) * interval
-        make = date.fromordinal if self.is_date else datetime.fromordinal
-        out = [make(q * 7 + base) + d for q in range(p, (stop.toordinal() - base) // 7 + 1, interval)
-               for d in self._week_deltas]
-        return self._slice(out, lo, stop, inclusive)
 
     def _slice(self, out: list, lo, stop, inclusive: bool) -> list:
         """The part of the sorted ``out`` that :meth:`between` yields: after DTSTART, from
@@ -583,24 +581,59 @@ class RuleIterator:
         j = bisect_right(out, stop) if inclusive else bisect_left(out, stop)
         return out[i:j]
 
-    def _between_months(self, lo, stop, inclusive) -> list:
-        """MONTHLY by month day / n-th weekday, a short range: each month's days from the
-        cached table, in a list."""
+    # The list builders, one per common shape (:attr:`lister`): every candidate of the
+    # periods from the one holding ``lo`` (or DTSTART's, whichever is later) to the one
+    # holding ``hi``, ascending, by arithmetic; not filtered by DTSTART, UNTIL or the
+    # bounds themselves. Meant for short ranges (the callers keep them under _LIST_DAYS).
+
+    def _list_days(self, lo, hi) -> list:
+        """DAILY: every INTERVAL-th day from DTSTART's, filtered by its BYxxx days."""
+        interval, p0 = self.interval, self.p0
+        o = max(lo.toordinal(), p0)
+        o = p0 + -(-(o - p0) // interval) * interval  # first aligned day >= o
+        days = range(o, hi.toordinal() + 1, interval)
+        weekdays = self._weekday_only
+        if weekdays is not None:
+            days = [x for x in days if (x - 1) % 7 in weekdays]  # ordinal 1 is a Monday
+        elif self.day_ok is not None:
+            day_ok = self.day_ok
+            days = [x for x in days if day_ok(x)]
+        if self.is_date:
+            return list(map(date.fromordinal, days))
+        deltas = self._time_deltas
+        if len(deltas) == 1:
+            d0 = deltas[0]
+            return [datetime.fromordinal(x) + d0 for x in days]
+        return [b + d for b in map(datetime.fromordinal, days) for d in deltas]
+
+    def _list_weeks(self, lo, hi) -> list:
+        """WEEKLY on weekdays only: every week's days by arithmetic."""
+        interval, p0 = self.interval, self.p0
+        base = 1 + self.rule.wkst  # weeks start on WKST; ordinal 1 is a Monday
+        p = (lo.toordinal() - base) // 7
+        p = p0 if p <= p0 else p0 + ((p - p0) // interval) * interval
+        make = date.fromordinal if self.is_date else datetime.fromordinal
+        return [make(q * 7 + base) + d for q in range(p, (hi.toordinal() - base) // 7 + 1, interval)
+                for d in self._week_deltas]
+
+    def _list_months(self, lo, hi) -> list:
+        """MONTHLY by month day / n-th weekday: each month's days from the cached table."""
         interval, p0 = self.interval, self.p0
         p = lo.year * 12 + lo.month - 1
         p = p0 if p <= p0 else p0 + ((p - p0) // interval) * interval
         monthdays, byday, months = self._month_days
         ordinals = []
-        for q in range(p, stop.year * 12 + stop.month, interval):
+        for q in range(p, hi.year * 12 + hi.month, interval):
             y, m = divmod(q, 12)
             if not months or m + 1 in months:
                 ordinals.extend(_month_ordinals(y, m + 1, monthdays, byday))
         if self.is_date:
-            out = list(map(date.fromordinal, ordinals))
-        else:
-            deltas = self._time_deltas
-            out = [b + d for b in map(datetime.fromordinal, ordinals) for d in deltas]
-        return self._slice(out, lo, stop, inclusive)
+            return list(map(date.fromordinal, ordinals))
+        deltas = self._time_deltas
+        if len(deltas) == 1:
+            d0 = deltas[0]
+            return [datetime.fromordinal(x) + d0 for x in ordinals]
+        return [b + d for b in map(datetime.fromordinal, ordinals) for d in deltas]
 
     def _between_days(self, lo, stop, inclusive):
         dtstart = self.dtstart
@@ -630,27 +663,6 @@ class RuleIterator:
                     return
                 yield t
             p += interval
-
-    def _between_daily(self, lo, stop, inclusive):
-        """DAILY without BYSETPOS: every INTERVAL-th day from DTSTART's, filtered."""
-        interval = self.interval
-        p0 = self.p0
-        o = max(lo.toordinal(), p0)
-        o = p0 + -(-(o - p0) // interval) * interval  # first aligned day >= o
-        last = stop.toordinal()
-        weekdays = self._weekday_only
-        if (weekdays is not None or self.day_ok is None) and len(self._time_deltas) == 1 and last - o < _LIST_DAYS:
-            # one time a day, no filter but the weekday, a short range: a list at once
-            days = range(o, last + 1, interval)
-            if weekdays is not None:
-                days = [x for x in days if (x - 1) % 7 in weekdays]  # ordinal 1 is a Monday
-            if self.is_date:
-                out = list(map(date.fromordinal, days))
-            else:
-                d0 = self._time_deltas[0]
-                out = [datetime.fromordinal(x) + d0 for x in days]
-            return self._slice(out, lo, stop, inclusive)
-        return self._walk_daily(o, lo, stop, inclusive)
 
     def _walk_daily(self, o, lo, stop, inclusive):
         dtstart = self.dtstart
