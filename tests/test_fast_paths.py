@@ -203,7 +203,7 @@ def one_rule_events(draw):
     timing = Timing(start, start + length, tz, RecurrenceSet.from_lines(lines))
     walls = [i.recurrence_id for i in islice(iter(Series(Event.new("probe", timing))), 40)]
     overrides = {}
-    for rid in draw(st.lists(st.sampled_from(walls), max_size=4, unique=True)):
+    for rid in draw(st.lists(st.sampled_from(walls), max_size=4, unique=True)) if walls else ():
         kind = draw(st.sampled_from(["cancel", "edit", "move"]))
         if kind == "cancel":
             overrides[rid] = Override(rid, kind=OverrideKind.CANCELLED)
@@ -229,6 +229,25 @@ def test_one_rule_paths_agree_with_the_general_path(event, days, weeks, cancelle
                 for i in series.overlapping(lo, hi, include_cancelled=cancelled)]
 
     assert view(fast) == view(general)
+
+
+@SETTINGS
+@given(evs=st.lists(one_rule_events(), min_size=1, max_size=6),
+       month=st.sampled_from([3, 10, 11]), day=st.integers(1, 28), weeks=st.integers(1, 6))
+def test_a_timeline_query_around_dst_changes_agrees_with_the_general_path(evs, month, day, weeks):
+    """Timeline queries share each zone's window and its DST-transition flag between
+    series; the general path of each series on its own is the reference."""
+    timeline = Timeline(evs)
+    for year in (2024, 2031, 2031):  # (the second 2031 query uses the index)
+        lo = datetime(year, month, day)
+        hi = lo + timedelta(weeks=weeks)
+        got = [(str(i.event.id), i.recurrence_id, i.start_key, i.end_key) for i in timeline.overlapping(lo, hi)]
+        want = []
+        for e in evs:
+            general = Series(e)
+            general._simple = general._patch = False
+            want.extend((str(e.id), i.recurrence_id, i.start_key, i.end_key) for i in general.overlapping(lo, hi))
+        assert sorted(got) == sorted(want)
 
 
 def test_timeline_takes_the_widest_bounds():

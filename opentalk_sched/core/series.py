@@ -42,8 +42,8 @@ from .errors import InvalidEvent
 from .instance_id import format_instance_id
 from .model import UTC, Event, InstanceStatus, Override, Timing
 from .recurrence import RDate
-from .rrule import RuleIterator
-from .zones import day_offsets, midnight, to_utc, to_wall, utc_converter
+from .rrule import _LIST_DAYS, RuleIterator
+from .zones import NonexistentTime, day_offsets, midnight, strict_converter, to_utc, to_wall, utc_converter
 
 _DAY = timedelta(days=1)
 _TICK = timedelta(microseconds=1)
@@ -55,6 +55,11 @@ _NO_MAP: dict = {}  # shared by single events; never written to
 _NO_SET: frozenset = frozenset()
 _UNSEEN = object()
 _ZERO = timedelta(0)
+#: query bounds between these use the per-zone window cache and the one-rule list path;
+#: nearer the ends of datetime the general path clamps them per series
+_SAFE_LO = datetime(1000, 1, 1)
+_SAFE_HI = datetime(9000, 1, 1)
+_PAD_LIMIT = timedelta(days=300 * 365)
 
 
 class Instance:
@@ -196,6 +201,7 @@ class Series:
         "_rdates", "_rdate_ends", "_exkeys", "_exdays", "_exrules", "_overrides",
         "_moved", "_ranges", "_range_keys", "_duration", "_max_len", "_max_shift",
         "_span", "_unbounded", "_plain", "_single", "_simple", "_patch", "_offsets", "_dtstart_key", "_order_id", "_to_utc",
+        "_stop",
     )
 
     def __init__(self, event: Event) -> None:
@@ -222,8 +228,8 @@ class Series:
         if not event.overrides and (rs is None or one_rule):
             # a single event, or one rule and nothing else (the common recurring event):
             # every other part is empty (one shared immutable value each)
-            self._exrules = self._moved = self._ranges = self._range_keys = self._rdates = _NONE
-            self._counted = self._rdate_ends = self._overrides = _NO_MAP
+            self._exrules = self._ranges = self._range_keys = self._rdates = _NONE
+            self._counted = self._rdate_ends = self._overrides = self._moved = _NO_MAP
             self._exkeys = self._exdays = _NO_SET
             self._max_len = self._duration if self._duration > _ZERO else _ZERO
             self._max_shift = _ZERO
@@ -237,6 +243,7 @@ class Series:
             else:
                 rule = rs.rrules[0]
                 self._rules = [RuleIterator(rule, t.start, self._until_wall(rule))]
+                self._stop = _UNSEEN if rule.count is not None else self._rules[0].until
                 self._unbounded = rule.count is None and rule.until is None
                 self._single, self._simple = False, self._plain and not self.all_day
             return
@@ -280,7 +287,8 @@ class Series:
         self._rdate_ends = ends
         # overrides: exact ones by recurrence id; RANGE=THISANDFUTURE ones in order
         self._overrides = _NO_MAP
-        self._ranges = self._range_keys = self._moved = ranges = _NONE
+        self._ranges = self._range_keys = ranges = _NONE
+        self._moved = _NO_MAP
         if event.overrides:
             self._overrides = {}
             ranges = []
@@ -293,7 +301,9 @@ class Series:
                 ranges.sort(key=lambda p: p[0])
                 self._ranges = ranges
                 self._range_keys = [r for r, _ in ranges]
-            self._moved = [(rid, ov) for rid, ov in self._overrides.items() if ov.start is not None] or _NONE
+            # moved occurrences with their new (start, end) keys, for windows they enter
+            self._moved = {rid: self._moved_keys(ov) for rid, ov in self._overrides.items()
+                           if ov.start is not None} or _NO_MAP
         max_len = self._duration
         for rid, end in ends.items():
             max_len = max(max_len, self._key(end) - self._key(rid))
@@ -315,6 +325,8 @@ class Series:
         # one rule with RECURRENCE-ID exceptions (no RANGE): the one-rule path, then the
         # exceptions applied to what it found (_patched)
         self._patch = one_rule and bool(self._overrides) and not self._ranges
+        if one_rule:
+            self._stop = _UNSEEN if self._rules[0].rule.count is not None else self._rules[0].until
 
     @property
     def order_id(self) -> str:
@@ -548,8 +560,7 @@ class Series:
             if rng.end is not None:
                 end_key = self._key(start_w + (self._wall_of(rng.end) - self._wall_of(rng.start)))
         if ov is not None and ov.start is not None:
-            start_key = self._key(self._wall_of(ov.start))
-            end_key = self._key(self._wall_of(ov.end)) if ov.end is not None else start_key + self._duration
+            start_key, end_key = self._moved[rid]
         if start_key is None:
             start_key = rid_key if rid_key is not None else self._key(rid)
         if end_key is None:
@@ -570,23 +581,46 @@ class Series:
     def _unkey(self, key):
         return key if self.floating else to_wall(key, self.tz)
 
-    def _wall_bounds(self, lo_key, hi_key, walls=None):
+    def _zone_window(self, lo_key, hi_key, zones: dict | None):
+        """The query's bounds [lo_key, hi_key) as wall times of this series' zone, and
+        whether a DST transition day lies near them: ``(lo wall, hi wall, transition)``;
+        ``None`` for bounds near the ends of what datetime holds. ``zones`` caches the
+        answer per zone for one timeline query."""
+        tz = self.tz
+        if zones is not None:
+            window = zones.get(tz, _UNSEEN)
+            if window is not _UNSEEN:
+                return window
+        if not (_SAFE_LO <= lo_key and hi_key <= _SAFE_HI):
+            window = None
+        elif self.floating:
+            window = (lo_key, hi_key, False)
+        else:
+            lo, hi = to_wall(lo_key, tz), to_wall(hi_key, tz)
+            transition = False
+            if zones is not None:  # (worth a look when many series will ask)
+                first, last = lo.toordinal() - 2, hi.toordinal() + 2
+                get = day_offsets(tz).get
+                # (days not seen yet read as no transition: the first query finds them)
+                transition = last - first > _LIST_DAYS or any(get(o, 0) is None for o in range(first, last + 1))
+            window = (lo, hi, transition)
+        if zones is not None:
+            zones[tz] = window
+        return window
+
+    def _wall_bounds(self, lo_key, hi_key, zones=None):
         """The wall-time range to generate for keys [lo_key, hi_key), padded by the
-        longest instance, the largest shift and a day for UTC offsets. ``walls`` is a
-        per-zone cache of key → wall conversions shared by a timeline query."""
+        longest instance, the largest shift and a day for UTC offsets. ``zones``: see
+        :meth:`_zone_window`."""
         pad = self._max_len + self._max_shift + _DAY
-        if self.floating:
-            lo_key = max(lo_key, _MIN_WALL + pad)
-            hi_key = min(hi_key, _MAX_WALL - pad)
-            lo, hi = lo_key - pad, hi_key + self._max_shift + _DAY
+        window = self._zone_window(lo_key, hi_key, zones) if pad < _PAD_LIMIT else None
+        if window is not None:
+            lo, hi = window[0] - pad, window[1] + self._max_shift + _DAY
         else:
             lo_key = max(lo_key, _MIN_WALL + pad)
             hi_key = min(hi_key, _MAX_WALL - pad)
-            if walls is not None:
-                pair = walls.get(self.tz)
-                if pair is None:
-                    pair = walls[self.tz] = (self._unkey(lo_key), self._unkey(hi_key))
-                lo, hi = pair[0] - pad, pair[1] + self._max_shift + _DAY
+            if self.floating:
+                lo, hi = lo_key - pad, hi_key + self._max_shift + _DAY
             else:
                 lo = self._unkey(lo_key) - pad
                 hi = self._unkey(hi_key) + self._max_shift + _DAY
@@ -599,7 +633,7 @@ class Series:
         lo_key, hi_key = self.bound(start, tz), self.bound(end, tz)
         return self._overlapping_keys(lo_key, hi_key, include_cancelled)
 
-    def _overlapping_keys(self, lo_key, hi_key, include_cancelled=False, walls=None) -> list[Instance]:
+    def _overlapping_keys(self, lo_key, hi_key, include_cancelled=False, zones=None) -> list[Instance]:
         if hi_key < lo_key:
             return []
         if self._single:
@@ -608,11 +642,13 @@ class Series:
             if s < hi_key and (e > lo_key or (s == e and s >= lo_key)):
                 return [Instance(self, self.dtstart, s, e)]
             return []
-        lo_w, hi_w = self._wall_bounds(lo_key, hi_key, walls)
         if self._simple or self._patch:
-            out = self._overlapping_simple(lo_w, hi_w, lo_key, hi_key)
-            if out is not None:
-                return out if self._simple else self._patched(out, lo_key, hi_key, include_cancelled)
+            window = self._zone_window(lo_key, hi_key, zones)
+            if window is not None:
+                out = self._overlapping_simple(lo_key, hi_key, window)
+                if out is not None:
+                    return out if self._simple else self._patched(out, lo_key, hi_key, include_cancelled)
+        lo_w, hi_w = self._wall_bounds(lo_key, hi_key, zones)
         out = []
         if self._plain:  # no exceptions: [key, key + duration) for every occurrence
             dur = self._duration
@@ -640,38 +676,55 @@ class Series:
             out.sort(key=_start_order)
         return out
 
-    def _overlapping_simple(self, lo_w, hi_w, lo_key, hi_key) -> list[Instance] | None:
+    def _overlapping_simple(self, lo_key, hi_key, window) -> list[Instance] | None:
         """The plain loop of :meth:`_overlapping_keys` for a timed series of one rule and
-        no exceptions: the rule's wall times in a list, each placed by its day's UTC
-        offset. ``None`` when a wall time falls in a DST gap (the general path names it)."""
+        no exceptions: the rule's list builder (:attr:`RuleIterator.lister`) gives the
+        wall times of the window (``window``: :meth:`_zone_window`), each is placed by its
+        day's UTC offset, and the window is a slice. ``None`` when the shape has no list
+        builder, the range is long, COUNT needed a walk, or a wall time falls in a DST
+        gap: the general path handles those."""
         it = self._rules[0]
-        walls = it.between(lo_w, hi_w) if it.rule.count is None else self._rule_walls(it, lo_w, hi_w)
-        if type(walls) is not list:
-            walls = list(walls)
+        stop = self._stop
+        if stop is _UNSEEN:  # COUNT: its last occurrence, found once
+            found = self._counted.get(id(it))
+            stop = self._stop = found if found is not None else self._count(it)
+        dur = self._duration
+        if it.lister is None or stop.__class__ is list or not _ZERO <= dur < _PAD_LIMIT:
+            return None
         dt = self.dtstart
-        if lo_w <= dt < hi_w:
-            walls.insert(0, dt)
+        lo_w = window[0] - dur - _DAY
+        hi_w = window[1] + _DAY
+        first = lo_w if lo_w > dt else dt
+        last = hi_w if stop is None or stop >= hi_w else stop
+        if last <= dt:
+            walls = []
+        elif last.toordinal() - first.toordinal() >= _LIST_DAYS:
+            return None
+        else:
+            walls = it.lister(it, first, last)
+            if last is stop:
+                walls = walls[:bisect_right(walls, stop)]
+        if first is dt:  # DTSTART is the first occurrence, whether the rule matches it or not
+            walls = [dt, *walls[bisect_right(walls, dt):]] if dt < hi_w else []
         table = self._offsets
         if table is None:  # floating: the wall times are the keys
             keys = walls
         else:
-            try:  # every day seen before and without a DST transition: one subtraction each
-                keys = [w - table[w.toordinal()] for w in walls]
-            except (KeyError, TypeError):
+            keys = None
+            if not window[2]:
+                try:  # every day seen before and without a DST transition: one subtraction each
+                    keys = [w - table[w.toordinal()] for w in walls]
+                except (KeyError, TypeError):
+                    pass
+            if keys is None:
                 keys = self._keys_of(walls)
                 if keys is None:
                     return None
         # keys rise with wall time outside DST gaps: the window is a slice
-        dur = self._duration
-        if dur < _ZERO:
-            return None
         if not dur:
             i = bisect_left(keys, lo_key)
         else:
-            try:
-                i = bisect_right(keys, lo_key - dur)
-            except OverflowError:  # (a window from datetime.min)
-                i = 0
+            i = bisect_right(keys, lo_key - dur)
         j = bisect_left(keys, hi_key)
         exkeys, exdays = self._exkeys, self._exdays
         if exkeys or exdays:
@@ -680,55 +733,56 @@ class Series:
         return [Instance(self, w, k, k + dur) for w, k in zip(walls[i:j], keys[i:j])]
 
     def _patched(self, found: list[Instance], lo_key, hi_key, include_cancelled: bool) -> list[Instance]:
-        """Apply this series' RECURRENCE-ID exceptions to ``found``, the unchanged
-        occurrences overlapping [lo_key, hi_key): cancelled ones leave (unless asked
-        for), edited ones are rebuilt, moved ones are placed where they went, and those
-        moved into the window from elsewhere join."""
+        """Apply this series' RECURRENCE-ID exceptions to ``found`` (changed in place), the
+        unchanged occurrences overlapping [lo_key, hi_key): cancelled ones leave (unless
+        asked for), edited ones are rebuilt, moved ones are placed where they went, and
+        those moved into the window from elsewhere join."""
         overrides = self._overrides
-        out = []
-        for inst in found:
-            if inst.recurrence_id not in overrides:
-                out.append(inst)
-                continue
-            inst = self._place(inst.recurrence_id, include_cancelled, inst.start_key)
+        hits = [n for n, inst in enumerate(found) if inst.recurrence_id in overrides]
+        seen = set()
+        for n in reversed(hits):
+            rid = found[n].recurrence_id
+            seen.add(rid)
+            inst = self._place(rid, include_cancelled, found[n].start_key)
             if inst is not None:
                 s, e = inst.start_key, inst.end_key
                 if s < hi_key and (e > lo_key or (s == e and s >= lo_key)):
-                    out.append(inst)
+                    found[n] = inst
+                    continue
+            del found[n]
         if self._moved:
-            out.extend(self._moved_in({inst.recurrence_id for inst in found}, lo_key, hi_key, include_cancelled))
-            out.sort(key=_start_order)
-        return out
+            n = len(found)
+            found.extend(self._moved_in(seen, lo_key, hi_key, include_cancelled))
+            if n < len(found) or not seen.isdisjoint(self._moved):
+                found.sort(key=_start_order)
+        return found
 
     def _moved_in(self, seen, lo_key, hi_key, include_cancelled: bool) -> Iterator[Instance]:
         """Instances moved into [lo_key, hi_key) whose original start is not in ``seen``
         (the occurrences the caller already placed)."""
-        for rid, ov in self._moved:
+        for rid, (s, e) in self._moved.items():
             if rid in seen:
                 continue
-            s = self._key(self._wall_of(ov.start))
-            e = self._key(self._wall_of(ov.end)) if ov.end is not None else s + self._duration
             if not (s < hi_key and (e > lo_key or (s == e and s >= lo_key))) or not self.is_occurrence(rid):
                 continue
             inst = self._place(rid, include_cancelled)
             if inst is not None:
                 yield inst
 
+    def _moved_keys(self, ov: Override) -> tuple[datetime, datetime]:
+        """(start key, end key) of a moved occurrence (``ov.start`` is set)."""
+        s = self._key(self._wall_of(ov.start))
+        return s, (self._key(self._wall_of(ov.end)) if ov.end is not None else s + self._duration)
+
     def _keys_of(self, walls: list) -> list | None:
         """UTC keys of ``walls`` (this series' zone), asking the zone on days not cached
         yet and on DST transition days; ``None`` when one lies in a DST gap."""
-        tz = self.tz
-        table = self._offsets
-        get = table.get
-        offsets = [get(w.toordinal()) for w in walls]
-        for n, off in enumerate(offsets):
-            if off is None:  # a day not seen yet, or one with a DST transition
-                w = walls[n]
-                k = to_utc(w, tz)
-                if table.get(w.toordinal()) is None and to_wall(k, tz) != w:
-                    return None
-                offsets[n] = w - k
-        return [w - off for w, off in zip(walls, offsets)]
+        get = self._offsets.get
+        convert = strict_converter(self.tz)
+        try:
+            return [w - off if (off := get(w.toordinal())) is not None else convert(w) for w in walls]
+        except NonexistentTime:
+            return None
 
     def is_occurrence(self, rid) -> bool:
         """True when ``rid`` (a wall value, or aware datetime / date) is an original start
@@ -840,8 +894,7 @@ class Series:
             starts = [self._key(self.dtstart)]
             if self._rdates:
                 starts.append(self._key(self._rdates[0]))
-            for rid, ov in self._moved:
-                starts.append(self._key(self._wall_of(ov.start)))
+            starts.extend(s for s, e in self._moved.values())
             first = min(starts) - self._max_shift
             if self._unbounded:
                 self._span = (first, None)
@@ -860,9 +913,7 @@ class Series:
                 if self._rdates:
                     last_start = max(last_start, self._rdates[-1])
                 ends = [self._key(last_start) + self._max_len + self._max_shift]
-                for rid, ov in self._moved:
-                    s = self._key(self._wall_of(ov.start))
-                    ends.append(self._key(self._wall_of(ov.end)) if ov.end is not None else s + self._duration)
+                ends.extend(e for s, e in self._moved.values())
                 for rid, end in self._rdate_ends.items():
                     ends.append(self._key(end))
                 if self.timing.nominal is not None or (self.all_day and self.tz is not UTC):

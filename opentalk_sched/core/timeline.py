@@ -147,7 +147,7 @@ class Timeline:
         lo = _utc_bound(start, qtz)
         hi = _utc_bound(end, qtz)
         out: list[Instance] = []
-        walls: dict = {}
+        zones: dict = {}  # per zone: the bounds as wall times (Series._zone_window)
         floating = False
         # visiting series in event-id order and then sorting stably by start gives the
         # (start, event id) order without building a key tuple per instance
@@ -158,7 +158,7 @@ class Timeline:
                 floating = True
                 out.extend(s.overlapping(start, end, tz, include_cancelled))
             else:
-                out.extend(s._overlapping_keys(lo, hi, include_cancelled, walls))
+                out.extend(s._overlapping_keys(lo, hi, include_cancelled, zones))
         if floating:
             out.sort(key=lambda i: sort_key(i, tz))
         else:

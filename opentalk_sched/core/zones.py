@@ -152,6 +152,45 @@ def utc_converter(tz: tzinfo):
     return convert
 
 
+class NonexistentTime(ValueError):
+    """A wall time that lies in a DST gap (raised by :func:`strict_converter`'s functions)."""
+
+
+#: per zone: wall time on a DST transition day → its naive UTC, or None in a gap
+_TRANSITION_KEYS: dict[tzinfo, dict[datetime, datetime | None]] = {}
+
+
+@lru_cache(maxsize=1024)
+def strict_converter(tz: tzinfo):
+    """A ``wall → naive UTC`` function for one zone that raises :class:`NonexistentTime`
+    for a wall time in a DST gap (else the same result as :func:`to_utc`). Answers on
+    transition days are cached per wall time: series of one zone share their times."""
+    table = day_offsets(tz)
+    exact = _TRANSITION_KEYS.get(tz)
+    if exact is None:
+        exact = _TRANSITION_KEYS[tz] = {}
+
+    def convert(wall: datetime) -> datetime:
+        off = table.get(wall.toordinal())
+        if off is None:
+            key = exact.get(wall, _UNSEEN)
+            if key is _UNSEEN:
+                key = to_utc(wall, tz)  # (fills the day's entry when it was not seen)
+                if table.get(wall.toordinal()) is not None:
+                    return key
+                if to_wall(key, tz) != wall:
+                    key = None
+                if len(exact) > 100_000:
+                    exact.clear()
+                exact[wall] = key
+            if key is None:
+                raise NonexistentTime(wall)
+            return key
+        return wall - off
+
+    return convert
+
+
 def to_wall(utc: datetime, tz: tzinfo) -> datetime:
     """Naive (or aware) UTC → naive wall time in ``tz``."""
     if utc.tzinfo is None:
