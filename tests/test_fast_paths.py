@@ -320,3 +320,47 @@ def test_an_occurrence_moved_onto_another_keeps_the_general_order():
     want = [datetime(2025, 1, 7, 9), datetime(2025, 1, 8, 9)]  # same start: by original start
     assert [i.recurrence_id for i in fast.overlapping(*window)] == want
     assert [i.recurrence_id for i in general.overlapping(*window)] == want
+
+
+@SETTINGS
+@given(zone=st.sampled_from(["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Pacific/Apia",
+                             "Africa/Casablanca", "Asia/Kolkata"]),
+       key=st.one_of(
+           st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(2040, 12, 31)),
+           st.builds(datetime, st.integers(1970, 2040), st.sampled_from([3, 4, 9, 10, 11]), st.integers(1, 28),
+                     st.integers(0, 23), st.sampled_from([0, 15, 30, 59]))),  # (near DST changes)
+       spread=st.integers(0, 3))
+def test_presenting_a_key_by_the_day_table_matches_the_zone(zone, key, spread):
+    """Series.present reads a key's local time from the cached offset of its local day
+    when that day has no transition; the zone (astimezone) is the reference, fold included."""
+    tz = ZoneInfo(zone)
+    series = Series(Event.new("p", Timing(datetime(2025, 1, 1, 9), datetime(2025, 1, 1, 10), tz)))
+    for days in range(-spread, spread + 1):  # fill the table around the key, transition days too
+        series._key(key + timedelta(days=days))
+    got = series.present(key)
+    want = key.replace(tzinfo=ZoneInfo("UTC")).astimezone(tz)
+    assert (got.replace(tzinfo=None), got.fold, got.utcoffset(), got.tzinfo) == (
+        want.replace(tzinfo=None), want.fold, want.utcoffset(), tz)
+
+
+def test_presenting_keys_around_a_fold():
+    berlin = ZoneInfo("Europe/Berlin")
+    series = Series(Event.new("p", Timing(datetime(2025, 1, 1, 9), datetime(2025, 1, 1, 10), berlin)))
+    for day in (24, 25, 26, 27, 28):
+        series._key(datetime(2025, 10, day, 12))
+    # 02:30 local is read twice on 26 October 2025: 00:30 UTC (CEST) and 01:30 UTC (CET)
+    first, second = (series.present(datetime(2025, 10, 26, h, 30)) for h in (0, 1))
+    assert (first.hour, first.fold, first.utcoffset()) == (2, 0, timedelta(hours=2))
+    assert (second.hour, second.fold, second.utcoffset()) == (2, 1, timedelta(hours=1))
+    assert series.present(datetime(2025, 10, 27, 8)).hour == 9
+
+
+def test_presenting_a_key_whose_utc_day_differs_from_its_transition_day():
+    """Lord Howe falls back half an hour at 02:00 local (15:00 UTC the day before): the
+    key's UTC day has a plain offset, its local day does not, so the zone is asked."""
+    lord_howe = ZoneInfo("Australia/Lord_Howe")
+    series = Series(Event.new("p", Timing(datetime(2025, 1, 1, 9), datetime(2025, 1, 1, 10), lord_howe)))
+    for day in (4, 5, 6, 7):
+        series._key(datetime(2025, 4, day, 12))
+    got = series.present(datetime(2025, 4, 5, 15))
+    assert (got.hour, got.minute, got.fold, got.utcoffset()) == (1, 30, 1, timedelta(hours=10, minutes=30))

@@ -55,6 +55,7 @@ _NO_MAP: dict = {}  # shared by single events; never written to
 _NO_SET: frozenset = frozenset()
 _UNSEEN = object()
 _ZERO = timedelta(0)
+_combine = datetime.combine
 #: query bounds between these use the per-zone window cache and the one-rule list path;
 #: nearer the ends of datetime the general path clamps them per series
 _SAFE_LO = datetime(1000, 1, 1)
@@ -127,11 +128,11 @@ class Instance:
     @property
     def start_utc(self) -> datetime | None:
         """Aware UTC start (floating instances: ``None``)."""
-        return None if self.series.floating else self.start_key.replace(tzinfo=UTC)
+        return None if self.series.floating else _combine(self.start_key, self.start_key.time(), UTC)
 
     @property
     def end_utc(self) -> datetime | None:
-        return None if self.series.floating else self.end_key.replace(tzinfo=UTC)
+        return None if self.series.floating else _combine(self.end_key, self.end_key.time(), UTC)
 
     @property
     def title(self) -> str:
@@ -408,7 +409,20 @@ class Series:
             all_day = self.all_day
         if self.floating:
             return key.date() if all_day else key
-        local = key.replace(tzinfo=UTC).astimezone(self.tz)
+        table = self._offsets
+        if table is not None:
+            # a local day whose offset is constant (cached, no transition) holds key + off
+            # unambiguously: no zone lookup (the UTC day's offset is the first guess)
+            off = table.get(key.toordinal())
+            if off is not None:
+                try:
+                    wall = key + off
+                except OverflowError:
+                    wall = None
+                if wall is not None and table.get(wall.toordinal()) == off:
+                    return wall.date() if all_day else _combine(wall, wall.time(), self.tz)
+        # (combine attaches a zone several times faster than replace(tzinfo=...))
+        local = _combine(key, key.time(), UTC).astimezone(self.tz)
         if all_day:
             return local.date()
         return local
