@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from opentalk_sched.core import (
-    Event, InstanceStatus, InvalidRecurrence, Override, OverrideKind, RecurrenceSet, Series, Timing,
+    Event, InstanceStatus, InvalidRecurrence, Override, OverrideKind, RecurrenceSet, Series, Timeline, Timing,
 )
 from opentalk_sched.ical.importer import read_calendar
 
@@ -489,6 +489,16 @@ def test_hourly_on_a_date_series_is_a_typed_error():
     with pytest.raises(InvalidRecurrence) as info:
         series(date(2025, 1, 1), date(2025, 1, 2), None, "RRULE:FREQ=HOURLY;INTERVAL=2")
     assert (info.value.code, info.value.field, info.value.value) == ("freq_needs_time", "RRULE", "FREQ=HOURLY;INTERVAL=2")
+
+
+def test_a_timeline_raises_at_once_for_an_hourly_rule_on_a_date_series():
+    bad = Event.new("bad", Timing(date(2025, 1, 1), date(2025, 1, 2), None,
+                                  RecurrenceSet.from_lines(["RRULE:FREQ=HOURLY"])))
+    fine = Event.new("fine", Timing(datetime(2025, 1, 1, 9), datetime(2025, 1, 1, 10), None,
+                                    RecurrenceSet.from_lines(["RRULE:FREQ=HOURLY;COUNT=2"])))
+    with pytest.raises(InvalidRecurrence) as info:
+        Timeline([fine, bad])
+    assert info.value.code == "freq_needs_time"
 
 
 def test_import_names_the_series_and_the_bad_value():

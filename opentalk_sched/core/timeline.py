@@ -67,7 +67,7 @@ class Timeline:
                     last += _DAY
             else:
                 first, last = wall_span(e)
-                if _needs_check(t):
+                if t.start.__class__ is not datetime and _needs_check(t):  # (all-day only)
                     checked[len(firsts)] = Series(e)
             self._events.append(e)
             firsts.append(first)
