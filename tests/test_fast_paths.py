@@ -364,3 +364,13 @@ def test_presenting_a_key_whose_utc_day_differs_from_its_transition_day():
         series._key(datetime(2025, 4, day, 12))
     got = series.present(datetime(2025, 4, 5, 15))
     assert (got.hour, got.minute, got.fold, got.utcoffset()) == (1, 30, 1, timedelta(hours=10, minutes=30))
+
+
+def test_a_move_past_year_9999_fails_only_the_queries_that_place_it():
+    new_york = ZoneInfo("America/New_York")
+    ev = Event.new("x", Timing(datetime(2025, 1, 6, 9), datetime(2025, 1, 6, 10), new_york,
+                               RecurrenceSet.from_lines(["FREQ=DAILY;COUNT=5"])))
+    rid = datetime(2025, 1, 7, 9)
+    ev.overrides[rid] = Override(rid, start=datetime(9999, 12, 31, 22), end=datetime(9999, 12, 31, 23))
+    series = Series(ev)  # (compiling does not place the moved occurrence)
+    assert series.instance(datetime(2025, 1, 8, 9)).start == datetime(2025, 1, 8, 9, tzinfo=new_york)

@@ -302,9 +302,9 @@ class Series:
                 ranges.sort(key=lambda p: p[0])
                 self._ranges = ranges
                 self._range_keys = [r for r, _ in ranges]
-            # moved occurrences with their new (start, end) keys, for windows they enter
-            self._moved = {rid: self._moved_keys(ov) for rid, ov in self._overrides.items()
-                           if ov.start is not None} or _NO_MAP
+            # moved occurrences → their new (start, end) keys, computed when first needed
+            # (a move past year 9999 raises only in the queries that need it)
+            self._moved = {rid: None for rid, ov in self._overrides.items() if ov.start is not None} or _NO_MAP
         max_len = self._duration
         for rid, end in ends.items():
             max_len = max(max_len, self._key(end) - self._key(rid))
@@ -574,7 +574,7 @@ class Series:
             if rng.end is not None:
                 end_key = self._key(start_w + (self._wall_of(rng.end) - self._wall_of(rng.start)))
         if ov is not None and ov.start is not None:
-            start_key, end_key = self._moved[rid]
+            start_key, end_key = self._moved[rid] or self._moved_keys(rid)
         if start_key is None:
             start_key = rid_key if rid_key is not None else self._key(rid)
         if end_key is None:
@@ -774,19 +774,22 @@ class Series:
     def _moved_in(self, seen, lo_key, hi_key, include_cancelled: bool) -> Iterator[Instance]:
         """Instances moved into [lo_key, hi_key) whose original start is not in ``seen``
         (the occurrences the caller already placed)."""
-        for rid, (s, e) in self._moved.items():
+        for rid, keys in self._moved.items():
             if rid in seen:
                 continue
+            s, e = keys or self._moved_keys(rid)
             if not (s < hi_key and (e > lo_key or (s == e and s >= lo_key))) or not self.is_occurrence(rid):
                 continue
             inst = self._place(rid, include_cancelled)
             if inst is not None:
                 yield inst
 
-    def _moved_keys(self, ov: Override) -> tuple[datetime, datetime]:
-        """(start key, end key) of a moved occurrence (``ov.start`` is set)."""
+    def _moved_keys(self, rid) -> tuple[datetime, datetime]:
+        """(start key, end key) of the occurrence ``rid`` moved by its override, cached."""
+        ov = self._overrides[rid]
         s = self._key(self._wall_of(ov.start))
-        return s, (self._key(self._wall_of(ov.end)) if ov.end is not None else s + self._duration)
+        keys = self._moved[rid] = (s, self._key(self._wall_of(ov.end)) if ov.end is not None else s + self._duration)
+        return keys
 
     def _keys_of(self, walls: list) -> list | None:
         """UTC keys of ``walls`` (this series' zone), asking the zone on days not cached
@@ -908,7 +911,8 @@ class Series:
             starts = [self._key(self.dtstart)]
             if self._rdates:
                 starts.append(self._key(self._rdates[0]))
-            starts.extend(s for s, e in self._moved.values())
+            moved = [keys or self._moved_keys(rid) for rid, keys in self._moved.items()]
+            starts.extend(s for s, e in moved)
             first = min(starts) - self._max_shift
             if self._unbounded:
                 self._span = (first, None)
@@ -927,7 +931,7 @@ class Series:
                 if self._rdates:
                     last_start = max(last_start, self._rdates[-1])
                 ends = [self._key(last_start) + self._max_len + self._max_shift]
-                ends.extend(e for s, e in self._moved.values())
+                ends.extend(e for s, e in moved)
                 for rid, end in self._rdate_ends.items():
                     ends.append(self._key(end))
                 if self.timing.nominal is not None or (self.all_day and self.tz is not UTC):
