@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from itertools import islice
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
@@ -374,3 +375,21 @@ def test_a_move_past_year_9999_fails_only_the_queries_that_place_it():
     ev.overrides[rid] = Override(rid, start=datetime(9999, 12, 31, 22), end=datetime(9999, 12, 31, 23))
     series = Series(ev)  # (compiling does not place the moved occurrence)
     assert series.instance(datetime(2025, 1, 8, 9)).start == datetime(2025, 1, 8, 9, tzinfo=new_york)
+
+
+def test_a_timeline_near_the_ends_of_datetime_answers_like_each_series():
+    """Series of one zone with different paddings (instance lengths) share a query:
+    each clamps the window by its own padding (the zone cache is not used there)."""
+    berlin = ZoneInfo("Europe/Berlin")
+
+    def event(n, start, hours, rule):
+        return Event.new(str(n), Timing(start, start + timedelta(hours=hours), berlin,
+                                        RecurrenceSet.from_lines([rule])), id=UUID(int=n))
+
+    late = [event(1, datetime(2020, 1, 1, 9), 120, "FREQ=WEEKLY"), event(2, datetime(2020, 1, 1, 9), 1, "FREQ=DAILY")]
+    early = [event(3, datetime(1, 1, 5, 9), 1, "FREQ=DAILY"), event(4, datetime(1, 1, 5, 9), 24 * 40, "FREQ=WEEKLY")]
+    for evs, lo, hi in [(late, datetime(9999, 12, 20), datetime(9999, 12, 31, 23, 59)),
+                        (early, datetime(1, 1, 1), datetime(1, 2, 1))]:
+        got = [(i.event.title, i.recurrence_id) for i in Timeline(evs).overlapping(lo, hi)]
+        want = [(e.title, i.recurrence_id) for e in evs for i in Series(e).overlapping(lo, hi)]
+        assert sorted(got) == sorted(want) and len(got) > 5
