@@ -71,18 +71,26 @@ class Instance:
     floating series, dates for an all-day instance; ``start_key``/``end_key`` are the
     naive UTC (or floating wall) instants used for ordering. ``override`` is the
     exception that applies, if any. ``instance_id`` is built on first use.
+
+    Built by :class:`Series`, not by callers. An instance of this class ends the
+    series' duration after it starts (``end_key`` is computed, one slot fewer per
+    instance); :class:`_Ended` stores an end that differs (a nominal length, an RDATE
+    period), and :class:`_Changed` adds the exception that applies.
     """
 
-    __slots__ = ("series", "recurrence_id", "start_key", "end_key")
+    __slots__ = ("series", "recurrence_id", "start_key")
     #: an unchanged occurrence has no exception; :class:`_Changed` instances do
     override: Override | None = None
     _range: Override | None = None
 
-    def __init__(self, series: "Series", recurrence_id, start_key, end_key):
+    def __init__(self, series: "Series", recurrence_id, start_key):
         self.series = series
         self.recurrence_id = recurrence_id
         self.start_key = start_key
-        self.end_key = end_key
+
+    @property
+    def end_key(self) -> datetime:
+        return self.start_key + self.series._duration
 
     # identity
     @property
@@ -174,7 +182,19 @@ class Instance:
         return hash((self.series.event.id, self.recurrence_id))
 
 
-class _Changed(Instance):
+class _Ended(Instance):
+    """An instance whose end is not its start plus the series' duration."""
+
+    __slots__ = ("end_key",)
+
+    def __init__(self, series: "Series", recurrence_id, start_key, end_key):
+        self.series = series
+        self.recurrence_id = recurrence_id
+        self.start_key = start_key
+        self.end_key = end_key
+
+
+class _Changed(_Ended):
     """An instance an exception applies to: ``override`` (RECURRENCE-ID) and/or the
     RANGE=THISANDFUTURE exception in force (``_range``)."""
 
@@ -552,7 +572,7 @@ class Series:
         if self._plain:
             if rid_key is None:
                 rid_key = self._key(rid)
-            return Instance(self, rid, rid_key, rid_key + self._duration)
+            return Instance(self, rid, rid_key)
         ov = self._overrides.get(rid)
         if ov is not None and ov.cancelled and not include_cancelled:
             return None
@@ -589,7 +609,7 @@ class Series:
             else:
                 end_key = start_key + self._duration
         if ov is None and rng is None:
-            return Instance(self, rid, start_key, end_key)
+            return _Ended(self, rid, start_key, end_key)
         return _Changed(self, rid, start_key, end_key, ov, rng)
 
     def _unkey(self, key):
@@ -654,7 +674,7 @@ class Series:
             s = self._dtstart_key
             e = s + self._duration
             if s < hi_key and (e > lo_key or (s == e and s >= lo_key)):
-                return [Instance(self, self.dtstart, s, e)]
+                return [Instance(self, self.dtstart, s)]
             return []
         if self._simple or self._patch:
             window = self._zone_window(lo_key, hi_key, zones)
@@ -671,7 +691,7 @@ class Series:
                     continue  # (not break: wall order can differ from UTC order in a DST gap)
                 e = s + dur
                 if e > lo_key or (s == e and s >= lo_key):
-                    out.append(Instance(self, rid, s, e))
+                    out.append(Instance(self, rid, s))
             return out
         seen = set()
         moved = self._moved
@@ -742,9 +762,9 @@ class Series:
         j = bisect_left(keys, hi_key)
         exkeys, exdays = self._exkeys, self._exdays
         if exkeys or exdays:
-            return [Instance(self, w, k, k + dur) for w, k in zip(walls[i:j], keys[i:j])
+            return [Instance(self, w, k) for w, k in zip(walls[i:j], keys[i:j])
                     if k not in exkeys and not (exdays and w.date() in exdays)]
-        return [Instance(self, w, k, k + dur) for w, k in zip(walls[i:j], keys[i:j])]
+        return [Instance(self, w, k) for w, k in zip(walls[i:j], keys[i:j])]
 
     def _patched(self, found: list[Instance], lo_key, hi_key, include_cancelled: bool) -> list[Instance]:
         """Apply this series' RECURRENCE-ID exceptions to ``found`` (changed in place), the
