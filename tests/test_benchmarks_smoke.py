@@ -67,3 +67,29 @@ def test_store_hook_results_are_read_in_every_documented_shape():
     cells = _hook_cells([{"variant": "import", "median": 2.0, "events": 10000, "note": "WAL"}])
     assert [(v, c.value, c.count, n) for v, c, n in cells] == [("import", 2.0, 10000, "WAL")]
     assert _hook_cells(0.125)[0][1].value == 0.125
+
+
+def test_ab_exports_a_revision_as_a_second_package(tmp_path):
+    """benchmarks.ab loads an older revision beside the working tree: the export must
+    import under its own name and expand like the working tree does."""
+    import importlib
+    import sys
+
+    from benchmarks import ab, workloads
+    from opentalk_sched.core import Series
+
+    ab.export("HEAD", tmp_path)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        old = importlib.import_module(f"{ab.OLD}.core")
+        ev = calendar_gen.to_core_event(workloads.W1_SPEC)
+        lo, hi = workloads.W1_WINDOW
+        old_ev = old.Event.new(ev.title, old.Timing(ev.timing.start, ev.timing.end, ev.timing.tz,
+                                                     old.RecurrenceSet.from_lines(["FREQ=WEEKLY;BYDAY=MO,WE,FR"])))
+        got = [i.instance_id for i in old.Series(old_ev).overlapping(lo, hi)]
+        assert old.Series.__module__ == f"{ab.OLD}.core.series"
+        assert got == [i.instance_id for i in Series(ev).overlapping(lo, hi)] and len(got) == 157
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in [m for m in sys.modules if m.startswith(ab.OLD)]:
+            del sys.modules[name]
