@@ -598,13 +598,7 @@ class RuleIterator:
         elif self.day_ok is not None:
             day_ok = self.day_ok
             days = [x for x in days if day_ok(x)]
-        if self.is_date:
-            return list(map(date.fromordinal, days))
-        deltas = self._time_deltas
-        if len(deltas) == 1:
-            d0 = deltas[0]
-            return [datetime.fromordinal(x) + d0 for x in days]
-        return [b + d for b in map(datetime.fromordinal, days) for d in deltas]
+        return self._at_times(days)
 
     def _list_weeks(self, lo, hi) -> list:
         """WEEKLY on weekdays only: every week's days by arithmetic."""
@@ -627,13 +621,18 @@ class RuleIterator:
             y, m = divmod(q, 12)
             if not months or m + 1 in months:
                 ordinals.extend(_month_ordinals(y, m + 1, monthdays, byday))
+        return self._at_times(ordinals)
+
+    def _at_times(self, days) -> list:
+        """Day ordinals (ascending) → the rule's occurrences on them: dates, or each
+        day's wall times in order."""
         if self.is_date:
-            return list(map(date.fromordinal, ordinals))
+            return list(map(date.fromordinal, days))
         deltas = self._time_deltas
         if len(deltas) == 1:
             d0 = deltas[0]
-            return [datetime.fromordinal(x) + d0 for x in ordinals]
-        return [b + d for b in map(datetime.fromordinal, ordinals) for d in deltas]
+            return [datetime.fromordinal(x) + d0 for x in days]
+        return [b + d for b in map(datetime.fromordinal, days) for d in deltas]
 
     def _between_days(self, lo, stop, inclusive):
         dtstart = self.dtstart
