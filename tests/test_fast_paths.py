@@ -23,6 +23,7 @@ from opentalk_sched.core import (
     Event, Observance, Override, OverrideKind, RecurrenceSet, RRule, RuleIterator, Series, Timeline, Timing, VTimezone,
 )
 from opentalk_sched.core.span import outer_span
+from opentalk_sched.core.zones import to_wall
 
 SETTINGS = settings(deadline=None, max_examples=60, derandomize=True)
 WD = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -393,3 +394,19 @@ def test_a_timeline_near_the_ends_of_datetime_answers_like_each_series():
         got = [(i.event.title, i.recurrence_id) for i in Timeline(evs).overlapping(lo, hi)]
         want = [(e.title, i.recurrence_id) for e in evs for i in Series(e).overlapping(lo, hi)]
         assert sorted(got) == sorted(want) and len(got) > 5
+
+
+def test_the_second_reading_of_a_fold_does_not_decide_the_first_for_other_series():
+    """zones.strict_converter caches transition-day wall times per zone; a start sent as
+    the second 01:30 (fold=1, as to_wall gives it) must not make another series' 01:30
+    (fold=0, RFC 5545: the first reading) use the second offset."""
+    new_york = ZoneInfo("America/New_York")
+    second = to_wall(datetime(2025, 11, 2, 6, 30), new_york)  # 01:30 EST, fold=1
+    assert (second.hour, second.minute, second.fold) == (1, 30, 1)
+    late = Event.new("late", Timing(second, second.replace(hour=2, fold=0), new_york,
+                                    RecurrenceSet.from_lines(["FREQ=DAILY;COUNT=3"])))
+    early = Event.new("early", Timing(datetime(2025, 10, 1, 1, 30), datetime(2025, 10, 1, 2), new_york,
+                                      RecurrenceSet.from_lines(["FREQ=DAILY"])))
+    window = (datetime(2025, 11, 2), datetime(2025, 11, 3))
+    assert [i.start_key for i in Series(late).overlapping(*window)] == [datetime(2025, 11, 2, 6, 30)]
+    assert [i.start_key for i in Series(early).overlapping(*window)] == [datetime(2025, 11, 2, 5, 30)]

@@ -323,7 +323,7 @@ class Series:
                 self._ranges = ranges
                 self._range_keys = [r for r, _ in ranges]
             # moved occurrences → their new (start, end) keys, computed when first needed
-            # (a move past year 9999 raises only in the queries that need it)
+            # (a move past year 9999 raises in window queries, not in Series() itself)
             self._moved = {rid: None for rid, ov in self._overrides.items() if ov.start is not None} or _NO_MAP
         max_len = self._duration
         for rid, end in ends.items():

@@ -157,15 +157,17 @@ class NonexistentTime(ValueError):
     """A wall time that lies in a DST gap (raised by :func:`strict_converter`'s functions)."""
 
 
-#: per zone: wall time on a DST transition day → its naive UTC, or None in a gap
-_TRANSITION_KEYS: dict[tzinfo, dict[datetime, datetime | None]] = {}
+#: per zone: (wall time on a DST transition day, its fold) → its naive UTC, or None in
+#: a gap (fold is part of the key: naive datetimes compare and hash without it)
+_TRANSITION_KEYS: dict[tzinfo, dict[tuple[datetime, int], datetime | None]] = {}
 
 
 @lru_cache(maxsize=1024)
 def strict_converter(tz: tzinfo):
     """A ``wall → naive UTC`` function for one zone that raises :class:`NonexistentTime`
     for a wall time in a DST gap (else the same result as :func:`to_utc`). Answers on
-    transition days are cached per wall time: series of one zone share their times."""
+    transition days are cached per wall time and fold (PEP 495: ``fold=1`` names the
+    second reading of an ambiguous time): series of one zone share their times."""
     table = day_offsets(tz)
     exact = _TRANSITION_KEYS.get(tz)
     if exact is None:
@@ -174,7 +176,8 @@ def strict_converter(tz: tzinfo):
     def convert(wall: datetime) -> datetime:
         off = table.get(wall.toordinal())
         if off is None:
-            key = exact.get(wall, _UNSEEN)
+            reading = (wall, wall.fold)
+            key = exact.get(reading, _UNSEEN)
             if key is _UNSEEN:
                 key = to_utc(wall, tz)  # (fills the day's entry when it was not seen)
                 if table.get(wall.toordinal()) is not None:
@@ -183,7 +186,7 @@ def strict_converter(tz: tzinfo):
                     key = None
                 if len(exact) > 100_000:
                     exact.clear()
-                exact[wall] = key
+                exact[reading] = key
             if key is None:
                 raise NonexistentTime(wall)
             return key
