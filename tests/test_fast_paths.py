@@ -410,3 +410,21 @@ def test_the_second_reading_of_a_fold_does_not_decide_the_first_for_other_series
     window = (datetime(2025, 11, 2), datetime(2025, 11, 3))
     assert [i.start_key for i in Series(late).overlapping(*window)] == [datetime(2025, 11, 2, 6, 30)]
     assert [i.start_key for i in Series(early).overlapping(*window)] == [datetime(2025, 11, 2, 5, 30)]
+
+
+def test_a_single_event_in_a_dst_gap_is_found_by_its_own_instance_id():
+    """The single-event path names a DTSTART in a gap by its real wall time, as
+    Series.instance and instance_by_id do, so the three agree."""
+    berlin = ZoneInfo("Europe/Berlin")
+    series = Series(Event.new("g", Timing(datetime(2025, 3, 30, 2, 15), datetime(2025, 3, 30, 4), berlin)))
+    listed, = series.overlapping(datetime(2025, 3, 29), datetime(2025, 3, 31))
+    assert (listed.recurrence_id, listed.instance_id) == (datetime(2025, 3, 30, 3, 15), "20250330T011500Z")
+    assert series.instance(datetime(2025, 3, 30, 2, 15)) == listed == series.instance_by_id(listed.instance_id)
+
+
+def test_an_exdate_on_the_dtstart_of_a_non_recurring_event_leaves_no_instance():
+    berlin = ZoneInfo("Europe/Berlin")
+    series = Series(Event.new("x", Timing(datetime(2025, 3, 10, 9), datetime(2025, 3, 10, 10), berlin,
+                                          RecurrenceSet.from_lines(["EXDATE:20250310T090000"]))))
+    assert series.overlapping(datetime(2025, 3, 9), datetime(2025, 3, 11)) == []
+    assert series.instance(datetime(2025, 3, 10, 9)) is None

@@ -340,7 +340,7 @@ class Series:
         # no exception, period or nominal length: every instance is [key, key + duration)
         exact = not (ends or (t.nominal is not None and not self.floating) or (self.all_day and self.tz is not UTC))
         self._plain = exact and not self._overrides
-        self._single = self._plain and not self._rules and not self._rdates
+        self._single = self._plain and not self._rules and not self._rdates and not (self._exkeys or self._exdays)
         one_rule = exact and len(self._rules) == 1 and not self._rdates and not self._exrules and not self.all_day
         self._simple = one_rule and not self._overrides
         # one rule with RECURRENCE-ID exceptions (no RANGE): the one-rule path, then the
@@ -674,7 +674,10 @@ class Series:
             s = self._dtstart_key
             e = s + self._duration
             if s < hi_key and (e > lo_key or (s == e and s >= lo_key)):
-                return [Instance(self, self.dtstart, s)]
+                rid = self.dtstart
+                if self._offsets is not None and self._offsets.get(rid.toordinal(), 0) is None:
+                    rid = self._canonical(rid)  # (in a DST gap: named by the real wall time)
+                return [Instance(self, rid, s)]
             return []
         if self._simple or self._patch:
             window = self._zone_window(lo_key, hi_key, zones)
