@@ -525,28 +525,14 @@ class RuleIterator:
             monthdays, byday, months = self._month_days
             if months and m + 1 not in months:
                 return []
-            ordinals = _month_ordinals(y, m + 1, monthdays, byday)
-            if not ordinals:
-                return []
-            if self.is_date:
-                out = [date.fromordinal(o) for o in ordinals]
-            else:
-                deltas = self._time_deltas
-                out = [b + d for b in map(datetime.fromordinal, ordinals) for d in deltas]
+            out = self._at_times(_month_ordinals(y, m + 1, monthdays, byday))
         else:
             day_ok = self.day_ok
             if day_ok is None:
                 days = self._period_days(p)
             else:
                 days = [o for o in self._period_days(p) if day_ok(o)]
-            if not days:
-                return []
-            if self.is_date:
-                out = [date.fromordinal(o) for o in days]
-            else:
-                deltas = self._time_deltas
-                fromordinal = datetime.fromordinal
-                out = [b + d for b in map(fromordinal, days) for d in deltas]
+            out = self._at_times(days)
         if self.setpos:
             out = _select_setpos(out, self.setpos)
         return out
@@ -567,9 +553,7 @@ class RuleIterator:
         if self.lister is not None and stop.toordinal() - lo.toordinal() < _LIST_DAYS:
             return self._slice(self.lister(self, lo, stop), lo, stop, inclusive)
         if self.freq == DAILY and not self.setpos:
-            interval, p0 = self.interval, self.p0
-            o = max(lo.toordinal(), p0)
-            return self._walk_daily(p0 + -(-(o - p0) // interval) * interval, lo, stop, inclusive)
+            return self._walk_daily(lo, stop, inclusive)
         if self.freq <= DAILY:
             return self._between_days(lo, stop, inclusive)
         return self._between_subdaily(lo, stop, inclusive)
@@ -588,10 +572,7 @@ class RuleIterator:
 
     def _list_days(self, lo, hi) -> list:
         """DAILY: every INTERVAL-th day from DTSTART's, filtered by its BYxxx days."""
-        interval, p0 = self.interval, self.p0
-        o = max(lo.toordinal(), p0)
-        o = p0 + -(-(o - p0) // interval) * interval  # first aligned day >= o
-        days = range(o, hi.toordinal() + 1, interval)
+        days = range(self._first_day(lo), hi.toordinal() + 1, self.interval)
         weekdays = self._weekday_only
         if weekdays is not None:
             days = [x for x in days if (x - 1) % 7 in weekdays]  # ordinal 1 is a Monday
@@ -663,7 +644,14 @@ class RuleIterator:
                 yield t
             p += interval
 
-    def _walk_daily(self, o, lo, stop, inclusive):
+    def _first_day(self, lo) -> int:
+        """DAILY: the ordinal of the first day at or after ``lo``'s (and DTSTART's) that
+        is an INTERVAL-th day from DTSTART's."""
+        interval, p0 = self.interval, self.p0
+        o = max(lo.toordinal(), p0)
+        return p0 + -(-(o - p0) // interval) * interval
+
+    def _walk_daily(self, lo, stop, inclusive):
         dtstart = self.dtstart
         interval = self.interval
         weekdays = self._weekday_only
@@ -671,8 +659,8 @@ class RuleIterator:
         deltas = self._time_deltas
         make = date.fromordinal if self.is_date else datetime.fromordinal
         give_up = _CYCLE_PERIODS[DAILY] * interval  # no matching day in 400 years: none ever
-        last_hit = o
-        for o in range(o, stop.toordinal() + 1, interval):
+        first = last_hit = self._first_day(lo)
+        for o in range(first, stop.toordinal() + 1, interval):
             if weekdays is not None:
                 if (o - 1) % 7 not in weekdays:  # ordinal 1 is a Monday
                     continue
