@@ -201,10 +201,7 @@ class _Changed(_Ended):
     __slots__ = ("override", "_range")
 
     def __init__(self, series: "Series", recurrence_id, start_key, end_key, override, range_override):
-        self.series = series
-        self.recurrence_id = recurrence_id
-        self.start_key = start_key
-        self.end_key = end_key
+        _Ended.__init__(self, series, recurrence_id, start_key, end_key)
         self.override = override
         self._range = range_override
 
@@ -222,7 +219,6 @@ class Series:
         "_rdates", "_rdate_ends", "_exkeys", "_exdays", "_exrules", "_overrides",
         "_moved", "_ranges", "_range_keys", "_duration", "_max_len", "_max_shift",
         "_span", "_unbounded", "_plain", "_single", "_simple", "_patch", "_offsets", "_dtstart_key", "_order_id", "_to_utc",
-        "_stop",
     )
 
     def __init__(self, event: Event) -> None:
@@ -264,7 +260,6 @@ class Series:
             else:
                 rule = rs.rrules[0]
                 self._rules = [RuleIterator(rule, t.start, self._until_wall(rule))]
-                self._stop = _UNSEEN if rule.count is not None else self._rules[0].until
                 self._unbounded = rule.count is None and rule.until is None
                 self._single, self._simple = False, self._plain and not self.all_day
             return
@@ -346,8 +341,6 @@ class Series:
         # one rule with RECURRENCE-ID exceptions (no RANGE): the one-rule path, then the
         # exceptions applied to what it found (_patched)
         self._patch = one_rule and bool(self._overrides) and not self._ranges
-        if one_rule:
-            self._stop = _UNSEEN if self._rules[0].rule.count is not None else self._rules[0].until
 
     @property
     def order_id(self) -> str:
@@ -452,9 +445,7 @@ class Series:
     def _rule_walls(self, it: RuleIterator, lo, hi) -> Iterator:
         if it.rule.count is None:
             return it.between(lo, hi)
-        found = self._counted.get(id(it))
-        if found is None:
-            found = self._count(it)
+        found = self._count(it)
         if isinstance(found, list):  # walked from DTSTART
             i = bisect_left(found, lo) if lo is not None else 0
             j = bisect_left(found, hi)
@@ -470,6 +461,9 @@ class Series:
         """The COUNT of ``it`` resolved, once: its last occurrence (a wall value) when
         :meth:`RuleIterator.nth` finds it, else every occurrence after DTSTART in a list
         (DTSTART is the first of COUNT, SPEC §1, case 46); ``[]`` for COUNT=1."""
+        found = self._counted.get(id(it))
+        if found is not None:
+            return found
         needed = it.rule.count - 1
         found = [] if needed <= 0 else it.nth(needed)
         if found is None:
@@ -594,7 +588,7 @@ class Series:
             if rng.end is not None:
                 end_key = self._key(start_w + (self._wall_of(rng.end) - self._wall_of(rng.start)))
         if ov is not None and ov.start is not None:
-            start_key, end_key = self._moved[rid] or self._moved_keys(rid)
+            start_key, end_key = self._moved_keys(rid)
         if start_key is None:
             start_key = rid_key if rid_key is not None else self._key(rid)
         if end_key is None:
@@ -721,10 +715,7 @@ class Series:
         builder, the range is long, COUNT needed a walk, or a wall time falls in a DST
         gap: the general path handles those."""
         it = self._rules[0]
-        stop = self._stop
-        if stop is _UNSEEN:  # COUNT: its last occurrence, found once
-            found = self._counted.get(id(it))
-            stop = self._stop = found if found is not None else self._count(it)
+        stop = it.until if it.rule.count is None else self._count(it)  # (UNTIL, or the COUNT-th)
         dur = self._duration
         if it.lister is None or stop.__class__ is list or not _ZERO <= dur < _PAD_LIMIT:
             return None
@@ -797,10 +788,10 @@ class Series:
     def _moved_in(self, seen, lo_key, hi_key, include_cancelled: bool) -> Iterator[Instance]:
         """Instances moved into [lo_key, hi_key) whose original start is not in ``seen``
         (the occurrences the caller already placed)."""
-        for rid, keys in self._moved.items():
+        for rid in self._moved:
             if rid in seen:
                 continue
-            s, e = keys or self._moved_keys(rid)
+            s, e = self._moved_keys(rid)
             if not (s < hi_key and (e > lo_key or (s == e and s >= lo_key))) or not self.is_occurrence(rid):
                 continue
             inst = self._place(rid, include_cancelled)
@@ -809,6 +800,9 @@ class Series:
 
     def _moved_keys(self, rid) -> tuple[datetime, datetime]:
         """(start key, end key) of the occurrence ``rid`` moved by its override, cached."""
+        keys = self._moved[rid]
+        if keys is not None:
+            return keys
         ov = self._overrides[rid]
         s = self._key(self._wall_of(ov.start))
         keys = self._moved[rid] = (s, self._key(self._wall_of(ov.end)) if ov.end is not None else s + self._duration)
@@ -934,7 +928,7 @@ class Series:
             starts = [self._key(self.dtstart)]
             if self._rdates:
                 starts.append(self._key(self._rdates[0]))
-            moved = [keys or self._moved_keys(rid) for rid, keys in self._moved.items()]
+            moved = [self._moved_keys(rid) for rid in self._moved]
             starts.extend(s for s, e in moved)
             first = min(starts) - self._max_shift
             if self._unbounded:
@@ -943,9 +937,7 @@ class Series:
                 last_start = self.dtstart
                 for it in self._rules:
                     if it.rule.count is not None:
-                        found = self._counted.get(id(it))
-                        if found is None:
-                            found = self._count(it)
+                        found = self._count(it)
                         walls = found if isinstance(found, (list, tuple)) else [found]
                     else:
                         walls = _last_until(it, self.all_day)
