@@ -54,11 +54,12 @@ class Timeline:
         self._events: list[Event] = []
         firsts: list[datetime] = []
         lasts: list[datetime | None] = []  # None: unbounded, or no cheap bound
-        checked = {}
+        compiled: list[Series | None] = []  # filled as queries reach each event
         for e in events:
             t = e.timing
             if t is None:
                 continue
+            series = None
             if t.recurrence is None and not e.overrides:
                 first, last = t.start, t.end
                 if first.__class__ is not datetime:
@@ -68,14 +69,12 @@ class Timeline:
             else:
                 first, last = wall_span(e)
                 if t.start.__class__ is not datetime and _needs_check(t):  # (all-day only)
-                    checked[len(firsts)] = Series(e)
+                    series = Series(e)
             self._events.append(e)
             firsts.append(first)
             lasts.append(last)
-        self._firsts, self._lasts = firsts, lasts
-        self._series: list[Series | None] = [None] * len(firsts)
-        for i, s in checked.items():
-            self._series[i] = s
+            compiled.append(series)
+        self._firsts, self._lasts, self._series = firsts, lasts, compiled
         self._classes: list | None = None  # the span index, built by the second query
         self._long: list[int] = []  # (of the index: unbounded or longer than every class)
         self._scanned = False

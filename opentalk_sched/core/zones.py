@@ -140,9 +140,7 @@ def day_offsets(tz: tzinfo) -> dict[int, timedelta | None]:
 @lru_cache(maxsize=1024)
 def utc_converter(tz: tzinfo):
     """A fast ``wall → naive UTC`` function for one zone (same result as :func:`to_utc`)."""
-    table = _DAY_OFFSETS.get(tz)
-    if table is None:
-        table = _DAY_OFFSETS[tz] = {}
+    table = day_offsets(tz)
 
     def convert(wall: datetime) -> datetime:
         off = table.get(wall.toordinal(), _UNSEEN)
